@@ -14,4 +14,5 @@ set(BITSIEVE_HEADERS
   bitsieve/margin/concept.hpp
   bitsieve/margin/exact.hpp
   bitsieve/kernel/stats.hpp
+  bitsieve/io/json.hpp
 )

@@ -15,3 +15,4 @@
 #include "bitsieve/margin/concept.hpp"
 #include "bitsieve/margin/exact.hpp"
 #include "bitsieve/kernel/stats.hpp"
+#include "bitsieve/io/json.hpp"
