@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "bitsieve/format/concept.hpp"
+#include "bitsieve/format/format_desc.hpp"
 #include "bitsieve/margin/concept.hpp"
 
 namespace bitsieve {
@@ -60,6 +61,19 @@ struct exact {
     } else {
       return {f * s.neg, f * s.pos};
     }
+  }
+
+  /// The same interval for a format described at run time (the kernel engine's form).
+  [[nodiscard]] static constexpr interval unseen_desc(const detail::format_desc& fmt, const query_sums& s,
+                                                      int planes_done, score_t sign_dot = 0) noexcept {
+    const score_t top = score_t{1} << (fmt.bits - 1);
+    if (planes_done <= 0) {
+      if (fmt.sign_magnitude) return {(top - 1) * (s.neg - s.pos), (top - 1) * (s.pos - s.neg)};
+      return {-top * s.pos + (top - 1) * s.neg, (top - 1) * s.pos - top * s.neg};
+    }
+    const score_t f = (score_t{1} << (fmt.planes - planes_done)) - 1;
+    if (fmt.sign_magnitude) return {f * (s.neg - sign_dot), f * (s.pos - sign_dot)};
+    return {f * s.neg, f * s.pos};
   }
 };
 

@@ -1,0 +1,462 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file kernel/detail/engine.hpp
+/// The kernel engine behind sparse_attention and dynamic_attention (internal; may change without
+/// notice). It runs the decision rules of DESIGN.md §2 on a format-erased kv_view, for one query
+/// or a group of queries sharing the KV head, with the lock-step or the out-of-order scheduler.
+#pragma once
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <queue>
+#include <span>
+#include <vector>
+
+#include "bitsieve/kernel/detail/views.hpp"
+#include "bitsieve/kernel/stats.hpp"
+#include "bitsieve/margin/exact.hpp"
+#include "bitsieve/simd/dispatch.hpp"
+#include "bitsieve/threshold/concept.hpp"
+
+namespace bitsieve::detail {
+
+/// Run-time description of the scheduler and tiles.
+struct engine_config {
+  int lanes = 0;               ///< 0: lock-step; else out-of-order lanes
+  bool bidirectional = false;  ///< count active bits as min(ones, zeros)
+  std::size_t tile_size = 0;   ///< tokens per tile, rounded up to 32; 0: one tile
+  std::function<std::vector<std::size_t>(std::size_t)> tile_order;  ///< n tiles -> visit order
+};
+
+/// One query's state: tables, running maximum, mass sums, online softmax, stats.
+struct query_state {
+  plane_scorer scorer;
+  query_sums sums;
+  double c = 1.0;             ///< logit scale
+  std::size_t visible = 0;    ///< keys this query attends: tokens 0 .. visible-1
+  score_t m = score_min;      ///< M, the largest lower bound seen
+  double zl = 0.0;            ///< sum over finished keys of e^(c (L - M)) (a lower bound of Z e^-cM)
+  double du = 0.0;            ///< sum over dropped keys of e^(c (U - M)) (an upper bound)
+  bool du_overflow = false;
+  double sm_max = -std::numeric_limits<double>::infinity();
+  double sm_sum = 0.0;
+  std::vector<double> acc;    ///< (value_dim) un-normalised output
+  std::priority_queue<score_t, std::vector<score_t>, std::greater<>> best;  ///< k largest finished lower bounds
+  std::size_t k = 0;
+  attention_stats st;
+
+  static constexpr double tiny = -80.0;  // e^-80: terms below are left out of lower-bound sums
+
+  void raise_max(score_t l) {
+    if (l <= m) return;
+    if (m != score_min) {
+      const double f = std::exp(-c * static_cast<double>(l - m));
+      zl *= f;
+      du *= f;
+    }
+    m = l;
+  }
+  [[nodiscard]] double rel(score_t s) const noexcept { return c * static_cast<double>(s - m); }
+  void add_lower(score_t l) {
+    const double e = rel(l);
+    if (e > tiny) zl += std::exp(e);  // leaving tiny terms out keeps zl a lower bound
+  }
+  void add_upper(score_t u) {
+    const double e = rel(u);
+    if (e > 700.0) {
+      du_overflow = true;
+    } else {
+      du += e > tiny ? std::exp(e) : std::exp(tiny);  // rounding tiny terms up keeps du an upper bound
+    }
+  }
+  void push_best(score_t l) {
+    if (k == 0) return;
+    if (best.size() < k) {
+      best.push(l);
+    } else if (l > best.top()) {
+      best.pop();
+      best.push(l);
+    }
+  }
+  /// k-th largest lower bound over finished keys plus `live` (distinct keys), or score_min.
+  [[nodiscard]] score_t kth_lower(std::vector<score_t>& live) const {
+    if (k == 0) return score_min;
+    auto copy = best;
+    while (!copy.empty()) {
+      live.push_back(copy.top());
+      copy.pop();
+    }
+    if (live.size() < k) return score_min;
+    std::nth_element(live.begin(), live.begin() + static_cast<std::ptrdiff_t>(k - 1), live.end(), std::greater<>());
+    return live[k - 1];
+  }
+  void finish_survivor(score_t s, const float* v, std::size_t dv, int planes) {
+    add_lower(s);
+    push_best(s);
+    const double logit = c * static_cast<double>(s);
+    if (logit > sm_max) {
+      const double f = std::exp(sm_max - logit);
+      sm_sum *= f;
+      for (double& a : acc) a *= f;
+      sm_max = logit;
+    }
+    const double w = std::exp(logit - sm_max);
+    sm_sum += w;
+    for (std::size_t i = 0; i < dv; ++i) acc[i] += w * static_cast<double>(v[i]);
+    st.survivors += 1;
+    st.planes_read += static_cast<std::uint64_t>(planes);
+    st.stop_histogram[static_cast<std::size_t>(planes)] += 1;
+    st.value_rows_read += 1;
+    st.v_bytes_read += dv * sizeof(float);
+  }
+  void finish_dropped(score_t l, score_t u, int planes) {
+    add_lower(l);
+    add_upper(u);
+    push_best(l);
+    st.planes_read += static_cast<std::uint64_t>(planes);
+    st.stop_histogram[static_cast<std::size_t>(planes)] += 1;
+  }
+};
+
+template <ThresholdPolicy Threshold>
+class engine {
+ public:
+  engine(const Threshold& t, const engine_config& cfg, const kv_view& kv) : thr_(t), cfg_(cfg), kv_(kv) {}
+
+  /// Runs the queries of `group` (already quantized and prepared) to completion and writes their
+  /// outputs (value_dim floats each).
+  void run(std::span<query_state> group, std::span<float> outs) {
+    const std::size_t tile_blocks = cfg_.tile_size == 0 ? kv_.blocks() : (cfg_.tile_size + block_tokens - 1) / block_tokens;
+    std::size_t max_visible = 0;
+    for (const auto& q : group) max_visible = std::max(max_visible, q.visible);
+    const std::size_t blocks = (max_visible + block_tokens - 1) / block_tokens;
+    if (cfg_.lanes == 0 && group.size() > 1 && all_same_visible(group)) {
+      const std::size_t n_tiles = (blocks + tile_blocks - 1) / tile_blocks;
+      for (const std::size_t t : cfg_.tile_order(n_tiles)) {
+        lockstep_tile(group, t * tile_blocks, std::min(blocks, (t + 1) * tile_blocks));
+      }
+    } else {
+      for (auto& q : group) {
+        const std::size_t qb = (q.visible + block_tokens - 1) / block_tokens;
+        const std::size_t n_tiles = (qb + tile_blocks - 1) / tile_blocks;
+        for (const std::size_t t : cfg_.tile_order(n_tiles)) {
+          const std::size_t b0 = t * tile_blocks;
+          const std::size_t b1 = std::min(qb, (t + 1) * tile_blocks);
+          if (cfg_.lanes == 0) {
+            lockstep_tile(std::span<query_state>(&q, 1), b0, b1);
+          } else {
+            ooo_tile(q, b0, b1);
+          }
+        }
+      }
+    }
+    for (std::size_t g = 0; g < group.size(); ++g) finish(group[g], outs.subspan(g * kv_.value_dim, kv_.value_dim));
+  }
+
+ private:
+  static bool all_same_visible(std::span<query_state> group) {
+    for (const auto& q : group) {
+      if (q.visible != group[0].visible) return false;
+    }
+    return true;
+  }
+
+  [[nodiscard]] std::uint32_t valid_mask(const query_state& q, std::size_t b) const noexcept {
+    const std::size_t first = b * block_tokens;
+    if (q.visible <= first) return 0;
+    const std::size_t n = std::min(block_tokens, q.visible - first);
+    return n == 32 ? 0xFFFFFFFFU : ((1U << n) - 1U);
+  }
+
+  [[nodiscard]] round_state state_of(const query_state& q) const noexcept {
+    round_state s;
+    s.max_lower = q.m;
+    s.logit_scale = q.c;
+    s.z_lower = q.zl;
+    s.n_keys = q.visible;
+    return s;
+  }
+
+  // Active AND-tree inputs of one key plane: ones, or min(ones, zeros) when bidirectional.
+  [[nodiscard]] std::uint64_t active(const std::uint8_t* plane, std::size_t t) const noexcept {
+    const auto ones = static_cast<std::uint64_t>(popcount_token(plane, kv_.dim_groups, t));
+    return cfg_.bidirectional ? std::min<std::uint64_t>(ones, kv_.head_dim - ones) : ones;
+  }
+
+  /// Lock-step rounds over blocks [b0, b1) for a group of queries with their own live sets.
+  void lockstep_tile(std::span<query_state> group, std::size_t b0, std::size_t b1) {
+    const std::size_t nb = b1 - b0;
+    const std::size_t G = group.size();
+    const int planes = kv_.format.planes;
+    const bool sm = kv_.format.sign_magnitude;
+    live_.assign(G * nb, 0U);
+    s_.assign(G * nb * block_tokens, 0);
+    if (sm) sigma_.assign(G * nb * block_tokens, 0);
+    for (std::size_t g = 0; g < G; ++g) {
+      for (std::size_t i = 0; i < nb; ++i) {
+        live_[g * nb + i] = valid_mask(group[g], b0 + i);
+        group[g].st.keys += static_cast<std::uint64_t>(std::popcount(live_[g * nb + i]));
+      }
+    }
+    alignas(64) std::int32_t dot[block_tokens];
+    alignas(64) std::int32_t dot2[block_tokens];
+    alignas(64) std::uint8_t anded[block_tokens * 64];
+    std::vector<std::uint8_t> anded_big;
+    for (int r = 0; r < planes; ++r) {
+      const score_t w = kv_.format.weight[static_cast<std::size_t>(r)];
+      for (std::size_t i = 0; i < nb; ++i) {
+        std::uint32_t any = 0;
+        for (std::size_t g = 0; g < G; ++g) any |= live_[g * nb + i];
+        if (any == 0) continue;
+        const std::size_t b = b0 + i;
+        const std::uint8_t* plane = kv_.plane(b, r);
+        const std::uint8_t* andp = nullptr;
+        if (sm && r > 0) {  // magnitude bits of negative elements: q . (m_r & s) is subtracted twice
+          std::uint8_t* buf = anded;
+          if (kv_.plane_bytes() > sizeof(anded)) {
+            anded_big.resize(kv_.plane_bytes());
+            buf = anded_big.data();
+          }
+          const std::uint8_t* sign = kv_.plane(b, 0);
+          for (std::size_t x = 0; x < kv_.plane_bytes(); ++x) buf[x] = static_cast<std::uint8_t>(plane[x] & sign[x]);
+          andp = buf;
+        }
+        for (std::size_t g = 0; g < G; ++g) {
+          std::uint32_t lv = live_[g * nb + i];
+          if (lv == 0) continue;
+          query_state& q = group[g];
+          q.scorer.score_block(plane, dot);
+          if (andp != nullptr) q.scorer.score_block(andp, dot2);
+          score_t* S = s_.data() + (g * nb + i) * block_tokens;
+          const std::uint32_t valid = valid_mask(q, b);
+          q.st.block_planes_read += 1;
+          q.st.block_token_planes_read += static_cast<std::uint64_t>(std::popcount(valid));
+          q.st.k_bytes_read += kv_.plane_bytes();
+          while (lv != 0U) {
+            const auto t = static_cast<std::size_t>(std::countr_zero(lv));
+            lv &= lv - 1U;
+            if (sm && r == 0) {
+              sigma_[(g * nb + i) * block_tokens + t] = dot[t];
+            } else if (sm) {
+              S[t] += w * (static_cast<score_t>(dot[t]) - 2 * static_cast<score_t>(dot2[t]));
+            } else {
+              S[t] += w * static_cast<score_t>(dot[t]);
+            }
+            q.st.active_bits += active(plane, t);
+          }
+        }
+      }
+      for (std::size_t g = 0; g < G; ++g) decide_round(group[g], g, nb, b0, r + 1);
+    }
+    // Survivors: exact scores, online softmax with their value rows.
+    for (std::size_t g = 0; g < G; ++g) {
+      query_state& q = group[g];
+      for (std::size_t i = 0; i < nb; ++i) {
+        std::uint32_t lv = live_[g * nb + i];
+        while (lv != 0U) {
+          const auto t = static_cast<std::size_t>(std::countr_zero(lv));
+          lv &= lv - 1U;
+          const std::size_t token = (b0 + i) * block_tokens + t;
+          q.finish_survivor(s_[(g * nb + i) * block_tokens + t], kv_.value_row(token), kv_.value_dim, planes);
+        }
+      }
+    }
+  }
+
+  /// After `done` planes of the tile: bounds of every live key, M, the cutoff, the drops.
+  void decide_round(query_state& q, std::size_t g, std::size_t nb, std::size_t b0, int done) {
+    const bool sm = kv_.format.sign_magnitude;
+    const interval u = margin::exact::unseen_desc(kv_.format, q.sums, done, 0);
+    std::uint32_t* live = live_.data() + g * nb;
+    const score_t* S = s_.data() + g * nb * block_tokens;
+    bool any = false;
+    score_t best = score_min;
+    for (std::size_t i = 0; i < nb; ++i) {
+      std::uint32_t lv = live[i];
+      any = any || lv != 0U;
+      while (lv != 0U) {
+        const auto t = static_cast<std::size_t>(std::countr_zero(lv));
+        lv &= lv - 1U;
+        const std::size_t x = i * block_tokens + t;
+        const score_t lo = sm ? margin::exact::unseen_desc(kv_.format, q.sums, done, sigma_[g * nb * block_tokens + x]).lo : u.lo;
+        best = std::max(best, S[x] + lo);
+      }
+    }
+    if (!any) return;
+    q.st.rounds += 1;
+    q.raise_max(best);
+    round_state rs = state_of(q);
+    if (Threshold::needs_z_lower || thr_.kth() > 0) {
+      kth_buf_.clear();
+      double z = q.zl;
+      for (std::size_t i = 0; i < nb; ++i) {
+        std::uint32_t lv = live[i];
+        while (lv != 0U) {
+          const auto t = static_cast<std::size_t>(std::countr_zero(lv));
+          lv &= lv - 1U;
+          const std::size_t x = i * block_tokens + t;
+          const score_t lo = sm ? margin::exact::unseen_desc(kv_.format, q.sums, done, sigma_[g * nb * block_tokens + x]).lo : u.lo;
+          const score_t l = S[x] + lo;
+          if (Threshold::needs_z_lower) {
+            const double e = q.rel(l);
+            if (e > query_state::tiny) z += std::exp(e);
+          }
+          if (thr_.kth() > 0) kth_buf_.push_back(l);
+        }
+      }
+      rs.z_lower = z;
+      rs.kth_lower = q.kth_lower(kth_buf_);
+    }
+    const score_t cut = thr_.cutoff(rs);
+    if (cut == score_min) return;
+    for (std::size_t i = 0; i < nb; ++i) {
+      std::uint32_t lv = live[i];
+      while (lv != 0U) {
+        const auto t = static_cast<std::size_t>(std::countr_zero(lv));
+        lv &= lv - 1U;
+        const std::size_t x = i * block_tokens + t;
+        const interval iv = sm ? margin::exact::unseen_desc(kv_.format, q.sums, done, sigma_[g * nb * block_tokens + x]) : u;
+        if (S[x] + iv.hi < cut) {
+          live[i] &= ~(1U << t);
+          q.finish_dropped(S[x] + iv.lo, S[x] + iv.hi, done);
+        }
+      }
+    }
+    (void)b0;
+  }
+
+  struct lane {
+    std::size_t next = 0;  // index into the lane's key list
+    std::size_t token = 0;
+    bool busy = false;
+    int plane = 0;
+    score_t s = 0;
+    score_t sigma = 0;
+    score_t lower = score_min;
+  };
+
+  /// Out-of-order lanes over blocks [b0, b1) for one query (see schedule/concept.hpp).
+  void ooo_tile(query_state& q, std::size_t b0, std::size_t b1) {
+    const std::size_t t0 = b0 * block_tokens;
+    const std::size_t t1 = std::min(q.visible, b1 * block_tokens);
+    if (t1 <= t0) return;
+    const std::size_t n = t1 - t0;
+    q.st.keys += n;
+    const auto L = static_cast<std::size_t>(cfg_.lanes);
+    const int planes = kv_.format.planes;
+    const bool sm = kv_.format.sign_magnitude;
+    std::vector<lane> lanes(std::min(L, n));
+    plane_masks_.assign(b1 - b0, 0U);
+    auto load = [&](lane& ln, std::size_t l) {
+      const std::size_t idx = l + ln.next * L;
+      ln.busy = idx < n;
+      if (ln.busy) {
+        ln.token = t0 + idx;
+        ln.plane = 0;
+        ln.s = 0;
+        ln.sigma = 0;
+        ln.lower = score_min;
+      }
+    };
+    for (std::size_t l = 0; l < lanes.size(); ++l) load(lanes[l], l);
+    std::size_t busy = lanes.size();
+    while (busy > 0) {
+      q.st.rounds += 1;
+      for (std::size_t l = 0; l < lanes.size(); ++l) {
+        lane& ln = lanes[l];
+        if (!ln.busy) continue;
+        const std::size_t b = ln.token / block_tokens;
+        const std::size_t t = ln.token % block_tokens;
+        const int r = ln.plane;
+        const std::uint8_t* plane = kv_.plane(b, r);
+        plane_masks_[b - b0] |= 1U << r;
+        const std::int32_t d = q.scorer.score_token(plane, t);
+        if (sm && r == 0) {
+          ln.sigma = d;
+        } else if (sm) {
+          std::int32_t neg = 0;
+          const std::uint8_t* sign = kv_.plane(b, 0);
+          for (std::size_t gi = 0; gi < kv_.dim_groups; ++gi) {
+            const unsigned byte = plane[gi * block_tokens + t] & sign[gi * block_tokens + t];
+            neg += q.scorer.lookup(gi, byte);
+          }
+          ln.s += kv_.format.weight[static_cast<std::size_t>(r)] * (static_cast<score_t>(d) - 2 * static_cast<score_t>(neg));
+        } else {
+          ln.s += kv_.format.weight[static_cast<std::size_t>(r)] * static_cast<score_t>(d);
+        }
+        q.st.active_bits += active(plane, t);
+        const int done = r + 1;
+        const interval iv = margin::exact::unseen_desc(kv_.format, q.sums, done, ln.sigma);
+        ln.lower = ln.s + iv.lo;
+        q.raise_max(ln.lower);
+        round_state rs = state_of(q);
+        if (Threshold::needs_z_lower) {
+          const double e = q.rel(ln.lower);
+          rs.z_lower = q.zl + (e > query_state::tiny ? std::exp(e) : 0.0);
+        }
+        if (thr_.kth() > 0) {
+          kth_buf_.clear();
+          for (const lane& o : lanes) {
+            if (o.busy && o.lower != score_min) kth_buf_.push_back(o.lower);
+          }
+          rs.kth_lower = q.kth_lower(kth_buf_);
+        }
+        const score_t cut = thr_.cutoff(rs);
+        bool finished = false;
+        if (ln.s + iv.hi < cut) {
+          q.finish_dropped(ln.s + iv.lo, ln.s + iv.hi, done);
+          finished = true;
+        } else if (done == planes) {
+          q.finish_survivor(ln.s, kv_.value_row(ln.token), kv_.value_dim, planes);
+          finished = true;
+        } else {
+          ln.plane = done;
+        }
+        if (finished) {
+          ln.next += 1;
+          load(ln, l);
+          if (!ln.busy) --busy;
+        }
+      }
+    }
+    for (std::size_t i = 0; i < plane_masks_.size(); ++i) {
+      const auto pc = static_cast<std::uint64_t>(std::popcount(plane_masks_[i]));
+      const std::uint32_t valid = valid_mask(q, b0 + i);
+      q.st.block_planes_read += pc;
+      q.st.block_token_planes_read += pc * static_cast<std::uint64_t>(std::popcount(valid));
+      q.st.k_bytes_read += pc * kv_.plane_bytes();
+    }
+  }
+
+  void finish(query_state& q, std::span<float> out) const {
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      out[i] = q.sm_sum > 0.0 ? static_cast<float>(q.acc[i] / q.sm_sum) : 0.0F;
+    }
+    double bound = 0.0;
+    if (q.du_overflow || q.st.survivors == 0) {
+      bound = 1.0;
+    } else if (q.du > 0.0) {
+      // Z >= (survivors' exact terms) + (dropped keys' lower bounds) = zl (all keys are finished).
+      bound = std::min(1.0, q.du / q.zl);
+    }
+    q.st.dropped_mass_bound_sum += bound;
+    q.st.queries += 1;
+    q.st.key_bits = kv_.format.bits;
+    q.st.block_tokens = static_cast<int>(block_tokens);
+  }
+
+  Threshold thr_;
+  const engine_config& cfg_;
+  const kv_view& kv_;
+  std::vector<std::uint32_t> live_;   // (G, blocks of tile) live masks
+  std::vector<score_t> s_;            // (G, tile tokens) partial scores
+  std::vector<score_t> sigma_;        // (G, tile tokens) q . sign plane (sign-magnitude)
+  std::vector<score_t> kth_buf_;
+  std::vector<std::uint32_t> plane_masks_;
+};
+
+}  // namespace bitsieve::detail

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file kernel/sparse_attention.hpp
+/// `sparse_attention<Policies>`: bit-serial early-terminating sparse attention over a
+/// key_value_cache (DESIGN.md §2-3), and `dynamic_attention`, the same kernel configured at run
+/// time (thresholds, scheduler and tiles chosen by value; used by the command-line tools).
+///
+/// For each query: the query is quantized on its own (query_bits, per-tensor rule of DESIGN.md §2),
+/// keys are read plane by plane MSB first, and after every plane each key's exact score interval
+/// is tested against the threshold policy; dropped keys' remaining planes and value rows are never
+/// read. Survivors are read to the last plane (exact scores) and softmax + the value sum run over
+/// them only, online across tiles. Every call returns exact `attention_stats`.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "bitsieve/core/error.hpp"
+#include "bitsieve/core/quantize.hpp"
+#include "bitsieve/kernel/detail/engine.hpp"
+#include "bitsieve/kernel/key_value_cache.hpp"
+#include "bitsieve/kernel/policies.hpp"
+#include "bitsieve/kernel/stats.hpp"
+#include "bitsieve/threshold/dense.hpp"
+#include "bitsieve/threshold/fixed.hpp"
+#include "bitsieve/threshold/lats.hpp"
+#include "bitsieve/threshold/mass_budget.hpp"
+#include "bitsieve/threshold/top_k.hpp"
+#include "bitsieve/tile/interleaved.hpp"
+
+namespace bitsieve {
+
+/// Tag for causal prefill: row i of n_q queries attends keys 0 .. n_k - n_q + i.
+struct causal_t {
+  explicit causal_t() = default;
+};
+inline constexpr causal_t causal{};
+
+/// Run-time options shared by every kernel.
+struct attention_options {
+  /// Softmax scale s (logit = s q.k); 0 means 1 / sqrt(head_dim).
+  double softmax_scale = 0.0;
+  /// Query width; 0 means the policy bundle's query_bits (12 unless it says otherwise).
+  int query_bits = 0;
+};
+
+namespace detail {
+
+inline void prepare_query(query_state& qs, std::span<const float> query, const kv_view& kv, int query_bits,
+                          double softmax_scale, std::size_t visible, std::size_t k, const char* where) {
+  const quantized q = quantize(query, query_bits, "query");
+  qs.scorer.build(q.values, kv.dim_groups);
+  qs.sums = margin::exact::prepare(q.values);
+  const double s = softmax_scale > 0.0 ? softmax_scale : 1.0 / std::sqrt(static_cast<double>(kv.head_dim));
+  qs.c = q.scale * kv.key_scale * s;
+  if (!(qs.c > 0.0) || !std::isfinite(qs.c)) {
+    throw invalid_argument(std::string(where) + ": the logit scale scale_q * scale_k * softmax_scale is not positive and finite");
+  }
+  qs.visible = visible;
+  qs.acc.assign(kv.value_dim, 0.0);
+  qs.k = k;
+  (void)where;
+}
+
+inline void check_call(const kv_view& kv, std::size_t query_elems, std::size_t n_queries, std::size_t out_elems,
+                       const char* where, double softmax_scale) {
+  const std::string w(where);
+  if (kv.tokens == 0) throw invalid_argument(w + ": the cache is empty");
+  if (n_queries == 0 || query_elems == 0) throw invalid_argument(w + ": no query");
+  if (query_elems != n_queries * kv.head_dim) {
+    throw invalid_argument(w + ": queries have " + std::to_string(query_elems) + " elements, expected " +
+                           std::to_string(n_queries) + " x head_dim " + std::to_string(kv.head_dim));
+  }
+  if (out_elems != n_queries * kv.value_dim) {
+    throw invalid_argument(w + ": output has " + std::to_string(out_elems) + " elements, expected " +
+                           std::to_string(n_queries) + " x value_dim " + std::to_string(kv.value_dim));
+  }
+  if (!(softmax_scale >= 0.0) || !std::isfinite(softmax_scale)) {
+    throw invalid_argument(w + ": softmax_scale must be finite and >= 0 (0 = 1/sqrt(head_dim))");
+  }
+}
+
+/// Keys visible to each of n_q rows: all n_k, or causal n_k - n_q + i + 1.
+inline std::vector<std::size_t> visible_rows(std::size_t n_q, std::size_t n_k, bool is_causal, const char* where) {
+  if (is_causal && n_q > n_k) {
+    throw invalid_argument(std::string(where) + ": causal prefill needs n_q <= n_k, got n_q " + std::to_string(n_q) +
+                           " and n_k " + std::to_string(n_k));
+  }
+  std::vector<std::size_t> vis(n_q, n_k);
+  if (is_causal) {
+    for (std::size_t i = 0; i < n_q; ++i) vis[i] = n_k - n_q + i + 1;
+  }
+  return vis;
+}
+
+/// Runs `n_q` queries (row-major) against `kv` with visible[i] keys each, `group` of them at a time.
+template <ThresholdPolicy T>
+attention_stats attend(const T& thr, const engine_config& cfg, const kv_view& kv, std::span<const float> queries,
+                       std::span<float> outs, std::span<const std::size_t> visible, bool share_group,
+                       int query_bits, double softmax_scale) {
+  const status ok = thr.validate();
+  if (!ok) throw invalid_argument(ok.message);
+  const std::size_t n_q = visible.size();
+  attention_stats total;
+  total.key_bits = kv.format.bits;
+  engine<T> eng(thr, cfg, kv);
+  const std::size_t step = share_group ? n_q : 1;
+  std::vector<query_state> states(step);
+  for (std::size_t i0 = 0; i0 < n_q; i0 += step) {
+    for (std::size_t j = 0; j < step; ++j) {
+      states[j] = query_state{};
+      prepare_query(states[j], queries.subspan((i0 + j) * kv.head_dim, kv.head_dim), kv, query_bits, softmax_scale,
+                    visible[i0 + j], thr.kth(), "bitsieve::sparse_attention");
+    }
+    eng.run(states, outs.subspan(i0 * kv.value_dim, step * kv.value_dim));
+    for (const auto& s : states) total += s.st;
+  }
+  return total;
+}
+
+}  // namespace detail
+
+template <class Policies = default_policies>
+class sparse_attention {
+  static_assert(detail::check_policy_bundle<Policies>());
+
+ public:
+  using policies = Policies;
+  using format_type = typename Policies::format_policy;
+  using margin_type = typename Policies::margin_policy;
+  using threshold_type = typename Policies::threshold_policy;
+  using schedule_type = typename Policies::schedule_policy;
+  using tile_type = typename Policies::tile_policy;
+  using cache_type = key_value_cache<format_type>;
+
+  explicit sparse_attention(threshold_type threshold = {}, attention_options options = {}, tile_type tiles = {})
+      : threshold_(threshold), options_(options), tiles_(tiles) {
+    const status ok = threshold_.validate();
+    if (!ok) throw invalid_argument(ok.message);
+    if (options_.query_bits == 0) options_.query_bits = Policies::query_bits;
+    detail::check_bits(options_.query_bits, "bitsieve::sparse_attention: query_bits");
+    cfg_.lanes = schedule_type::lanes;
+    cfg_.bidirectional = schedule_type::bidirectional;
+    cfg_.tile_size = tiles_.tile_size;
+    cfg_.tile_order = [t = tiles_](std::size_t n) { return t.order(n); };
+  }
+
+  [[nodiscard]] const threshold_type& threshold() const noexcept { return threshold_; }
+  [[nodiscard]] const attention_options& options() const noexcept { return options_; }
+
+  /// One query (head_dim floats) against the whole cache; writes value_dim floats to `out`.
+  /// Throws invalid_argument (shape, empty cache) or domain_error (NaN/Inf in the query).
+  attention_stats decode(std::span<const float> query, const cache_type& cache, std::span<float> out) const {
+    const detail::kv_view kv = cache.view();
+    detail::check_call(kv, query.size(), 1, out.size(), "bitsieve::sparse_attention::decode", options_.softmax_scale);
+    const std::size_t vis[1] = {kv.tokens};
+    return detail::attend(threshold_, cfg_, kv, query, out, vis, false, options_.query_bits, options_.softmax_scale);
+  }
+
+  /// GQA: G query heads (row-major G x head_dim) sharing this KV head; each plane of a block is
+  /// read once for the whole group (lockstep). Results equal G separate decodes.
+  attention_stats decode_group(std::span<const float> queries, const cache_type& cache, std::span<float> outs) const {
+    const detail::kv_view kv = cache.view();
+    const std::size_t g = kv.head_dim == 0 ? 0 : queries.size() / kv.head_dim;
+    detail::check_call(kv, queries.size(), g, outs.size(), "bitsieve::sparse_attention::decode_group",
+                       options_.softmax_scale);
+    const std::vector<std::size_t> vis(g, kv.tokens);
+    return detail::attend(threshold_, cfg_, kv, queries, outs, vis, true, options_.query_bits, options_.softmax_scale);
+  }
+
+  /// Many queries (n_q x head_dim), each against every key (bidirectional / encoder attention).
+  attention_stats prefill(std::span<const float> queries, const cache_type& cache, std::span<float> outs) const {
+    return prefill_impl(queries, cache, outs, false);
+  }
+
+  /// Causal prefill: row i of n_q queries attends keys 0 .. n_k - n_q + i (n_q <= n_k).
+  attention_stats prefill(std::span<const float> queries, const cache_type& cache, std::span<float> outs,
+                          causal_t /*causal*/) const {
+    return prefill_impl(queries, cache, outs, true);
+  }
+
+ private:
+  attention_stats prefill_impl(std::span<const float> queries, const cache_type& cache, std::span<float> outs,
+                               bool is_causal) const {
+    const detail::kv_view kv = cache.view();
+    const std::size_t n_q = kv.head_dim == 0 ? 0 : queries.size() / kv.head_dim;
+    detail::check_call(kv, queries.size(), n_q, outs.size(), "bitsieve::sparse_attention::prefill",
+                       options_.softmax_scale);
+    const std::vector<std::size_t> vis = detail::visible_rows(n_q, kv.tokens, is_causal, "bitsieve::sparse_attention::prefill");
+    return detail::attend(threshold_, cfg_, kv, queries, outs, vis, false, options_.query_bits, options_.softmax_scale);
+  }
+
+  threshold_type threshold_;
+  attention_options options_;
+  tile_type tiles_;
+  detail::engine_config cfg_;
+};
+
+}  // namespace bitsieve
