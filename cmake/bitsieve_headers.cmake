@@ -14,5 +14,27 @@ set(BITSIEVE_HEADERS
   bitsieve/margin/concept.hpp
   bitsieve/margin/exact.hpp
   bitsieve/kernel/stats.hpp
+  bitsieve/format/format_desc.hpp
+  bitsieve/threshold/concept.hpp
+  bitsieve/threshold/lats.hpp
+  bitsieve/threshold/mass_budget.hpp
+  bitsieve/threshold/top_k.hpp
+  bitsieve/threshold/fixed.hpp
+  bitsieve/threshold/dense.hpp
+  bitsieve/schedule/concept.hpp
+  bitsieve/schedule/lockstep.hpp
+  bitsieve/schedule/out_of_order.hpp
+  bitsieve/tile/concept.hpp
+  bitsieve/tile/sequential.hpp
+  bitsieve/tile/interleaved.hpp
+  bitsieve/tile/head_tail.hpp
+  bitsieve/simd/scalar.hpp
+  bitsieve/simd/dispatch.hpp
+  bitsieve/kernel/detail/views.hpp
+  bitsieve/kernel/detail/engine.hpp
+  bitsieve/kernel/key_value_cache.hpp
+  bitsieve/kernel/policies.hpp
+  bitsieve/kernel/sparse_attention.hpp
+  bitsieve/kernel/dynamic_attention.hpp
   bitsieve/io/json.hpp
 )
