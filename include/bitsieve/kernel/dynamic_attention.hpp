@@ -84,6 +84,21 @@ class dynamic_attention {
     }, c_.threshold);
   }
 
+  /// The general form: row i of `queries` sees keys 0 .. visible[i]-1. When `key_trace` is not
+  /// empty (n_q x n_keys bytes) it receives every key's decision (see key_kept_flag).
+  template <class Cache>
+  attention_stats run(std::span<const float> queries, const Cache& cache, std::span<float> outs,
+                      std::span<const std::size_t> visible, std::span<std::uint8_t> key_trace = {}) const {
+    const detail::kv_view kv = cache.view();
+    detail::check_call(kv, queries.size(), visible.size(), outs.size(), "bitsieve::dynamic_attention::run",
+                       c_.options.softmax_scale);
+    if (!key_trace.empty()) std::fill(key_trace.begin(), key_trace.end(), std::uint8_t{0});
+    return std::visit([&](const auto& t) {
+      return detail::attend(t, cfg_, kv, queries, outs, visible, false, c_.options.query_bits, c_.options.softmax_scale,
+                            key_trace);
+    }, c_.threshold);
+  }
+
   template <class Cache>
   attention_stats decode(std::span<const float> query, const Cache& cache, std::span<float> out) const {
     return prefill(query, cache, out, false);

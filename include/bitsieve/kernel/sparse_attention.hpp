@@ -33,6 +33,10 @@
 
 namespace bitsieve {
 
+/// Per-key decision record of a kernel call: entry j of a query's row holds the number of planes
+/// read for key j, with bit 0x80 set when the key was kept (0 for keys the query does not see).
+inline constexpr std::uint8_t key_kept_flag = 0x80;
+
 /// Tag for causal prefill: row i of n_q queries attends keys 0 .. n_k - n_q + i.
 struct causal_t {
   explicit causal_t() = default;
@@ -100,10 +104,16 @@ inline std::vector<std::size_t> visible_rows(std::size_t n_q, std::size_t n_k, b
 template <ThresholdPolicy T>
 attention_stats attend(const T& thr, const engine_config& cfg, const kv_view& kv, std::span<const float> queries,
                        std::span<float> outs, std::span<const std::size_t> visible, bool share_group,
-                       int query_bits, double softmax_scale) {
+                       int query_bits, double softmax_scale, std::span<std::uint8_t> trace = {}) {
   const status ok = thr.validate();
   if (!ok) throw invalid_argument(ok.message);
   const std::size_t n_q = visible.size();
+  if (!trace.empty() && trace.size() != n_q * kv.tokens) {
+    throw invalid_argument("bitsieve::sparse_attention: the key trace must have n_queries x n_keys entries");
+  }
+  for (const std::size_t v : visible) {
+    if (v == 0 || v > kv.tokens) throw invalid_argument("bitsieve::sparse_attention: a query must see 1..n_keys keys");
+  }
   attention_stats total;
   total.key_bits = kv.format.bits;
   engine<T> eng(thr, cfg, kv);
@@ -114,6 +124,7 @@ attention_stats attend(const T& thr, const engine_config& cfg, const kv_view& kv
       states[j] = query_state{};
       prepare_query(states[j], queries.subspan((i0 + j) * kv.head_dim, kv.head_dim), kv, query_bits, softmax_scale,
                     visible[i0 + j], thr.kth(), "bitsieve::sparse_attention");
+      if (!trace.empty()) states[j].trace = trace.data() + (i0 + j) * kv.tokens;
     }
     eng.run(states, outs.subspan(i0 * kv.value_dim, step * kv.value_dim));
     for (const auto& s : states) total += s.st;

@@ -48,6 +48,8 @@ struct query_state {
   std::priority_queue<score_t, std::vector<score_t>, std::greater<>> best;  ///< k largest finished lower bounds
   std::size_t k = 0;
   attention_stats st;
+  /// Optional per-key decisions (visible entries): planes read, | 0x80 when kept (see key_trace).
+  std::uint8_t* trace = nullptr;
 
   static constexpr double tiny = -80.0;  // e^-80: terms below are left out of lower-bound sums
 
@@ -94,7 +96,8 @@ struct query_state {
     std::nth_element(live.begin(), live.begin() + static_cast<std::ptrdiff_t>(k - 1), live.end(), std::greater<>());
     return live[k - 1];
   }
-  void finish_survivor(score_t s, const float* v, std::size_t dv, int planes) {
+  void finish_survivor(std::size_t token, score_t s, const float* v, std::size_t dv, int planes) {
+    if (trace != nullptr) trace[token] = static_cast<std::uint8_t>(planes | 0x80);
     add_lower(s);
     push_best(s);
     const double logit = c * static_cast<double>(s);
@@ -113,7 +116,8 @@ struct query_state {
     st.value_rows_read += 1;
     st.v_bytes_read += dv * sizeof(float);
   }
-  void finish_dropped(score_t l, score_t u, int planes) {
+  void finish_dropped(std::size_t token, score_t l, score_t u, int planes) {
+    if (trace != nullptr) trace[token] = static_cast<std::uint8_t>(planes);
     add_lower(l);
     add_upper(u);
     push_best(l);
@@ -261,7 +265,7 @@ class engine {
           const auto t = static_cast<std::size_t>(std::countr_zero(lv));
           lv &= lv - 1U;
           const std::size_t token = (b0 + i) * block_tokens + t;
-          q.finish_survivor(s_[(g * nb + i) * block_tokens + t], kv_.value_row(token), kv_.value_dim, planes);
+          q.finish_survivor(token, s_[(g * nb + i) * block_tokens + t], kv_.value_row(token), kv_.value_dim, planes);
         }
       }
     }
@@ -322,11 +326,10 @@ class engine {
         const interval iv = sm ? margin::exact::unseen_desc(kv_.format, q.sums, done, sigma_[g * nb * block_tokens + x]) : u;
         if (S[x] + iv.hi < cut) {
           live[i] &= ~(1U << t);
-          q.finish_dropped(S[x] + iv.lo, S[x] + iv.hi, done);
+          q.finish_dropped((b0 + i) * block_tokens + t, S[x] + iv.lo, S[x] + iv.hi, done);
         }
       }
     }
-    (void)b0;
   }
 
   struct lane {
@@ -408,10 +411,10 @@ class engine {
         const score_t cut = thr_.cutoff(rs);
         bool finished = false;
         if (ln.s + iv.hi < cut) {
-          q.finish_dropped(ln.s + iv.lo, ln.s + iv.hi, done);
+          q.finish_dropped(ln.token, ln.s + iv.lo, ln.s + iv.hi, done);
           finished = true;
         } else if (done == planes) {
-          q.finish_survivor(ln.s, kv_.value_row(ln.token), kv_.value_dim, planes);
+          q.finish_survivor(ln.token, ln.s, kv_.value_row(ln.token), kv_.value_dim, planes);
           finished = true;
         } else {
           ln.plane = done;
