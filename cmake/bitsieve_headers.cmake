@@ -37,4 +37,5 @@ set(BITSIEVE_HEADERS
   bitsieve/kernel/sparse_attention.hpp
   bitsieve/kernel/dynamic_attention.hpp
   bitsieve/io/json.hpp
+  bitsieve/io/npy.hpp
 )

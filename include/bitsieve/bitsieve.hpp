@@ -31,3 +31,4 @@
 #include "bitsieve/kernel/sparse_attention.hpp"
 #include "bitsieve/kernel/dynamic_attention.hpp"
 #include "bitsieve/io/json.hpp"
+#include "bitsieve/io/npy.hpp"

@@ -71,7 +71,7 @@ TEST_SUITE("io") {
     CHECK(to_json(v) == R"({"zeta":1,"alpha":2,"mid":3})");
   }
 
-  TEST_CASE("io/json: find returns a pointer or nullptr; at names the missing key") {
+  TEST_CASE("io/json: find returns a pointer or nullptr - at names the missing key") {
     const json_value v = parse_json(R"({"a": 1})");
     REQUIRE(v.find("a") != nullptr);
     CHECK(v.find("a")->as_number() == 1.0);
@@ -152,7 +152,7 @@ TEST_SUITE("io") {
     }
   }
 
-  TEST_CASE("io/json: underflow parses to zero, overflow is an error") {
+  TEST_CASE("io/json: underflow parses to zero overflow is an error") {
     CHECK(parse_json("1e-400").as_number() == 0.0);
     CHECK(parse_json("0.0000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
                      "0000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
