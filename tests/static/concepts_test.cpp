@@ -37,8 +37,8 @@ struct user_format {
   static constexpr std::uint32_t bit(std::int32_t v, int r) noexcept {
     return (static_cast<std::uint32_t>(v) >> (3 - r)) & 1U;
   }
-  static constexpr std::array<std::uint8_t, 4> decompose(std::int32_t) noexcept { return {}; }
-  static constexpr std::int32_t compose(const std::array<std::uint8_t, 4>&) noexcept { return 0; }
+  static constexpr std::array<std::uint8_t, 4> decompose(std::int32_t /*v*/) noexcept { return {}; }
+  static constexpr std::int32_t compose(const std::array<std::uint8_t, 4>& /*b*/) noexcept { return 0; }
 };
 static_assert(bitsieve::BitPlaneFormat<user_format>);
 
@@ -73,9 +73,9 @@ struct no_bits {
   static constexpr bool is_sign_magnitude = false;
   static constexpr std::int32_t min_value = -8;
   static constexpr std::int32_t max_value = 7;
-  static constexpr std::uint32_t bit(std::int32_t, int) noexcept { return 0; }
-  static constexpr std::array<std::uint8_t, 4> decompose(std::int32_t) noexcept { return {}; }
-  static constexpr std::int32_t compose(const std::array<std::uint8_t, 4>&) noexcept { return 0; }
+  static constexpr std::uint32_t bit(std::int32_t /*v*/, int /*r*/) noexcept { return 0; }
+  static constexpr std::array<std::uint8_t, 4> decompose(std::int32_t /*v*/) noexcept { return {}; }
+  static constexpr std::int32_t compose(const std::array<std::uint8_t, 4>& /*b*/) noexcept { return 0; }
 };
 static_assert(!bitsieve::BitPlaneFormat<no_bits>);
 
@@ -86,8 +86,8 @@ struct no_compose {
   static constexpr bool is_sign_magnitude = false;
   static constexpr std::int32_t min_value = -8;
   static constexpr std::int32_t max_value = 7;
-  static constexpr std::uint32_t bit(std::int32_t, int) noexcept { return 0; }
-  static constexpr std::array<std::uint8_t, 4> decompose(std::int32_t) noexcept { return {}; }
+  static constexpr std::uint32_t bit(std::int32_t /*v*/, int /*r*/) noexcept { return 0; }
+  static constexpr std::array<std::uint8_t, 4> decompose(std::int32_t /*v*/) noexcept { return {}; }
 };
 static_assert(!bitsieve::BitPlaneFormat<no_compose>);
 
@@ -97,25 +97,25 @@ struct no_sign_flag {
   static constexpr int planes = 4;
   static constexpr std::int32_t min_value = -8;
   static constexpr std::int32_t max_value = 7;
-  static constexpr std::uint32_t bit(std::int32_t, int) noexcept { return 0; }
-  static constexpr std::array<std::uint8_t, 4> decompose(std::int32_t) noexcept { return {}; }
-  static constexpr std::int32_t compose(const std::array<std::uint8_t, 4>&) noexcept { return 0; }
+  static constexpr std::uint32_t bit(std::int32_t /*v*/, int /*r*/) noexcept { return 0; }
+  static constexpr std::array<std::uint8_t, 4> decompose(std::int32_t /*v*/) noexcept { return {}; }
+  static constexpr std::int32_t compose(const std::array<std::uint8_t, 4>& /*b*/) noexcept { return 0; }
 };
 static_assert(!bitsieve::BitPlaneFormat<no_sign_flag>);
 
 // Negative: right names, wrong types.
 struct bit_returns_int : user_format {
-  static constexpr int bit(std::int32_t, int) noexcept { return 0; }  // must be std::uint32_t
+  static constexpr int bit(std::int32_t /*v*/, int /*r*/) noexcept { return 0; }  // must be std::uint32_t
 };
 static_assert(!bitsieve::BitPlaneFormat<bit_returns_int>);
 
 struct decompose_wrong_size : user_format {
-  static constexpr std::array<std::uint8_t, 3> decompose(std::int32_t) noexcept { return {}; }  // planes is 4
+  static constexpr std::array<std::uint8_t, 3> decompose(std::int32_t /*v*/) noexcept { return {}; }  // planes is 4
 };
 static_assert(!bitsieve::BitPlaneFormat<decompose_wrong_size>);
 
 struct compose_returns_int64 : user_format {
-  static constexpr std::int64_t compose(const std::array<std::uint8_t, 4>&) noexcept { return 0; }
+  static constexpr std::int64_t compose(const std::array<std::uint8_t, 4>& /*b*/) noexcept { return 0; }
 };
 static_assert(!bitsieve::BitPlaneFormat<compose_returns_int64>);
 
@@ -133,9 +133,10 @@ static_assert(bitsieve::MarginPolicy<bitsieve::margin::exact>);
 // A hand-written, complete model.
 struct user_margin {
   using policy_category = bitsieve::margin_policy_tag;
-  static constexpr bitsieve::query_sums prepare(std::span<const std::int32_t>) noexcept { return {}; }
+  static constexpr bitsieve::query_sums prepare(std::span<const std::int32_t> /*q*/) noexcept { return {}; }
   template <bitsieve::BitPlaneFormat F>
-  static constexpr bitsieve::interval unseen(const bitsieve::query_sums&, int, bitsieve::score_t = 0) noexcept {
+  static constexpr bitsieve::interval unseen(const bitsieve::query_sums& /*s*/, int /*done*/,
+                                              bitsieve::score_t /*sd*/ = 0) noexcept {
     return {};
   }
 };
@@ -146,9 +147,10 @@ static_assert(!bitsieve::MarginPolicy<int>);
 static_assert(!bitsieve::MarginPolicy<bitsieve::format::twos_complement<8>>);
 
 struct margin_no_tag {
-  static constexpr bitsieve::query_sums prepare(std::span<const std::int32_t>) noexcept { return {}; }
+  static constexpr bitsieve::query_sums prepare(std::span<const std::int32_t> /*q*/) noexcept { return {}; }
   template <bitsieve::BitPlaneFormat F>
-  static constexpr bitsieve::interval unseen(const bitsieve::query_sums&, int, bitsieve::score_t = 0) noexcept {
+  static constexpr bitsieve::interval unseen(const bitsieve::query_sums& /*s*/, int /*done*/,
+                                              bitsieve::score_t /*sd*/ = 0) noexcept {
     return {};
   }
 };
@@ -163,7 +165,8 @@ static_assert(!bitsieve::MarginPolicy<margin_format_tag>);
 struct margin_no_prepare {
   using policy_category = bitsieve::margin_policy_tag;
   template <bitsieve::BitPlaneFormat F>
-  static constexpr bitsieve::interval unseen(const bitsieve::query_sums&, int, bitsieve::score_t = 0) noexcept {
+  static constexpr bitsieve::interval unseen(const bitsieve::query_sums& /*s*/, int /*done*/,
+                                              bitsieve::score_t /*sd*/ = 0) noexcept {
     return {};
   }
 };
@@ -171,14 +174,15 @@ static_assert(!bitsieve::MarginPolicy<margin_no_prepare>);
 
 struct margin_no_unseen {
   using policy_category = bitsieve::margin_policy_tag;
-  static constexpr bitsieve::query_sums prepare(std::span<const std::int32_t>) noexcept { return {}; }
+  static constexpr bitsieve::query_sums prepare(std::span<const std::int32_t> /*q*/) noexcept { return {}; }
 };
 static_assert(!bitsieve::MarginPolicy<margin_no_unseen>);
 
 struct margin_unseen_not_a_template {
   using policy_category = bitsieve::margin_policy_tag;
-  static constexpr bitsieve::query_sums prepare(std::span<const std::int32_t>) noexcept { return {}; }
-  static constexpr bitsieve::interval unseen(const bitsieve::query_sums&, int, bitsieve::score_t = 0) noexcept {
+  static constexpr bitsieve::query_sums prepare(std::span<const std::int32_t> /*q*/) noexcept { return {}; }
+  static constexpr bitsieve::interval unseen(const bitsieve::query_sums& /*s*/, int /*done*/,
+                                              bitsieve::score_t /*sd*/ = 0) noexcept {
     return {};
   }
 };
@@ -186,9 +190,10 @@ static_assert(!bitsieve::MarginPolicy<margin_unseen_not_a_template>);
 
 struct margin_prepare_wrong_type {
   using policy_category = bitsieve::margin_policy_tag;
-  static constexpr bitsieve::score_t prepare(std::span<const std::int32_t>) noexcept { return 0; }
+  static constexpr bitsieve::score_t prepare(std::span<const std::int32_t> /*q*/) noexcept { return 0; }
   template <bitsieve::BitPlaneFormat F>
-  static constexpr bitsieve::interval unseen(const bitsieve::query_sums&, int, bitsieve::score_t = 0) noexcept {
+  static constexpr bitsieve::interval unseen(const bitsieve::query_sums& /*s*/, int /*done*/,
+                                              bitsieve::score_t /*sd*/ = 0) noexcept {
     return {};
   }
 };
@@ -196,9 +201,10 @@ static_assert(!bitsieve::MarginPolicy<margin_prepare_wrong_type>);
 
 struct margin_unseen_wrong_type {
   using policy_category = bitsieve::margin_policy_tag;
-  static constexpr bitsieve::query_sums prepare(std::span<const std::int32_t>) noexcept { return {}; }
+  static constexpr bitsieve::query_sums prepare(std::span<const std::int32_t> /*q*/) noexcept { return {}; }
   template <bitsieve::BitPlaneFormat F>
-  static constexpr bitsieve::score_t unseen(const bitsieve::query_sums&, int, bitsieve::score_t = 0) noexcept {
+  static constexpr bitsieve::score_t unseen(const bitsieve::query_sums& /*s*/, int /*done*/,
+                                              bitsieve::score_t /*sd*/ = 0) noexcept {
     return 0;
   }
 };
@@ -209,16 +215,16 @@ static_assert(!bitsieve::MarginPolicy<margin_unseen_wrong_type>);
 // two's-complement key against a fixed query, at every round, evaluated by the compiler.
 // ---------------------------------------------------------------------------------------------
 consteval bool exact_margin_encloses_all_3bit_keys() {
-  using F = bitsieve::format::twos_complement<3>;
+  using format3 = bitsieve::format::twos_complement<3>;
   const std::array<std::int32_t, 2> q{3, -2};
-  for (std::int32_t k0 = F::min_value; k0 <= F::max_value; ++k0) {
-    for (std::int32_t k1 = F::min_value; k1 <= F::max_value; ++k1) {
+  for (std::int32_t k0 = format3::min_value; k0 <= format3::max_value; ++k0) {
+    for (std::int32_t k1 = format3::min_value; k1 <= format3::max_value; ++k1) {
       const std::array<std::int32_t, 2> k{k0, k1};
       const bitsieve::score_t exact = bitsieve::score_t{q[0]} * k0 + bitsieve::score_t{q[1]} * k1;
-      for (int done = 0; done <= F::planes; ++done) {
-        const bitsieve::interval iv = bitsieve::score_bounds<F>(q, k, done);
+      for (int done = 0; done <= format3::planes; ++done) {
+        const bitsieve::interval iv = bitsieve::score_bounds<format3>(q, k, done);
         if (!iv.contains(exact)) return false;
-        if (done == F::planes && iv.width() != 0) return false;
+        if (done == format3::planes && iv.width() != 0) return false;
       }
     }
   }
