@@ -38,4 +38,6 @@ set(BITSIEVE_HEADERS
   bitsieve/kernel/dynamic_attention.hpp
   bitsieve/io/json.hpp
   bitsieve/io/npy.hpp
+  bitsieve/io/sha256.hpp
+  bitsieve/io/trace.hpp
 )

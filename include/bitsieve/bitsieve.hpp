@@ -32,3 +32,5 @@
 #include "bitsieve/kernel/dynamic_attention.hpp"
 #include "bitsieve/io/json.hpp"
 #include "bitsieve/io/npy.hpp"
+#include "bitsieve/io/sha256.hpp"
+#include "bitsieve/io/trace.hpp"
