@@ -29,6 +29,7 @@ set(BITSIEVE_HEADERS
   bitsieve/tile/interleaved.hpp
   bitsieve/tile/head_tail.hpp
   bitsieve/simd/scalar.hpp
+  bitsieve/simd/avx2.hpp
   bitsieve/simd/dispatch.hpp
   bitsieve/kernel/detail/views.hpp
   bitsieve/kernel/detail/engine.hpp

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file simd/avx2.hpp
+/// AVX2 plane scoring by byte shuffles (compiled when BITSIEVE_HAS_AVX2). Same tables as
+/// simd/scalar.hpp, held as int16 split into a low-byte and a high-byte 16-entry table per
+/// 4-dimension group, so `vpshufb` looks up 32 tokens at once; `vpunpck{l,h}bw` rebuilds the exact
+/// int16 entries, which are summed in int16 for as many dimension groups as cannot overflow and
+/// then widened to int32. Exact: it returns the scalar path's integers (tested).
+/// Usable when every table entry fits int16 (|4 q_i| sums; query widths up to 13 bits always do).
+#pragma once
+
+#include "bitsieve/config.hpp"
+
+#if BITSIEVE_HAS_AVX2
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <vector>
+
+#include "bitsieve/simd/scalar.hpp"
+
+namespace bitsieve::detail {
+
+class avx2_tables {
+ public:
+  /// Builds the split tables from scalar ones; usable() is false when an entry exceeds int16.
+  void build(const nibble_tables& t) {
+    groups_ = t.dim_groups;
+    std::int32_t emax = 0;
+    for (const std::int32_t v : t.tab) emax = std::max(emax, v < 0 ? -v : v);
+    usable_ = emax <= 32767;
+    if (!usable_) return;
+    flush_ = emax == 0 ? groups_ + 1 : static_cast<std::size_t>(32767 / (2 * emax));
+    usable_ = flush_ >= 1;
+    if (!usable_) return;
+    bytes_.assign(groups_ * 2 * 2 * 32, 0);  // (nibble groups, {lo, hi}, 32 bytes)
+    for (std::size_t j = 0; j < groups_ * 2; ++j) {
+      for (std::size_t n = 0; n < 16; ++n) {
+        const auto v = static_cast<std::uint16_t>(static_cast<std::int16_t>(t.tab[j * 16 + n]));
+        for (std::size_t lane = 0; lane < 2; ++lane) {
+          bytes_[(j * 2 + 0) * 32 + lane * 16 + n] = static_cast<std::uint8_t>(v & 0xFFU);
+          bytes_[(j * 2 + 1) * 32 + lane * 16 + n] = static_cast<std::uint8_t>(v >> 8);
+        }
+      }
+    }
+  }
+
+  [[nodiscard]] bool usable() const noexcept { return usable_; }
+
+  /// Plane scores of the 32 tokens of a block plane (plane_store layout).
+  void score_block(const std::uint8_t* plane, std::int32_t* dot) const noexcept {
+    const __m256i mask = _mm256_set1_epi8(0x0F);
+    __m256i s0 = _mm256_setzero_si256();  // tokens 0-7
+    __m256i s1 = _mm256_setzero_si256();  // tokens 8-15
+    __m256i s2 = _mm256_setzero_si256();  // tokens 16-23
+    __m256i s3 = _mm256_setzero_si256();  // tokens 24-31
+    __m256i a = _mm256_setzero_si256();   // int16: tokens 0-7 | 16-23
+    __m256i b = _mm256_setzero_si256();   // int16: tokens 8-15 | 24-31
+    const std::uint8_t* tb = bytes_.data();
+    std::size_t pending = 0;
+    for (std::size_t g = 0; g < groups_; ++g, tb += 128) {
+      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(plane + g * 32));
+      const __m256i nlo = _mm256_and_si256(v, mask);
+      const __m256i nhi = _mm256_and_si256(_mm256_srli_epi16(v, 4), mask);
+      const __m256i tl0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tb));
+      const __m256i th0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tb + 32));
+      const __m256i tl1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tb + 64));
+      const __m256i th1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tb + 96));
+      const __m256i l0 = _mm256_shuffle_epi8(tl0, nlo);
+      const __m256i h0 = _mm256_shuffle_epi8(th0, nlo);
+      const __m256i l1 = _mm256_shuffle_epi8(tl1, nhi);
+      const __m256i h1 = _mm256_shuffle_epi8(th1, nhi);
+      a = _mm256_add_epi16(a, _mm256_add_epi16(_mm256_unpacklo_epi8(l0, h0), _mm256_unpacklo_epi8(l1, h1)));
+      b = _mm256_add_epi16(b, _mm256_add_epi16(_mm256_unpackhi_epi8(l0, h0), _mm256_unpackhi_epi8(l1, h1)));
+      if (++pending == flush_) {
+        widen(a, b, s0, s1, s2, s3);
+        pending = 0;
+      }
+    }
+    if (pending != 0) widen(a, b, s0, s1, s2, s3);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dot), s0);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dot + 8), s1);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dot + 16), s2);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dot + 24), s3);
+  }
+
+ private:
+  static void widen(__m256i& a, __m256i& b, __m256i& s0, __m256i& s1, __m256i& s2, __m256i& s3) noexcept {
+    s0 = _mm256_add_epi32(s0, _mm256_cvtepi16_epi32(_mm256_castsi256_si128(a)));
+    s2 = _mm256_add_epi32(s2, _mm256_cvtepi16_epi32(_mm256_extracti128_si256(a, 1)));
+    s1 = _mm256_add_epi32(s1, _mm256_cvtepi16_epi32(_mm256_castsi256_si128(b)));
+    s3 = _mm256_add_epi32(s3, _mm256_cvtepi16_epi32(_mm256_extracti128_si256(b, 1)));
+    a = _mm256_setzero_si256();
+    b = _mm256_setzero_si256();
+  }
+
+  std::vector<std::uint8_t> bytes_;
+  std::size_t groups_ = 0;
+  std::size_t flush_ = 1;
+  bool usable_ = false;
+};
+
+}  // namespace bitsieve::detail
+#endif
