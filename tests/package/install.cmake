@@ -1,9 +1,10 @@
 # cmake -P script behind the package/install test (the FIXTURES_SETUP of the consumer tests).
-#   -DBUILD_DIR=<top build dir> -DPREFIX=<fresh prefix> -DSOURCE_DIR=<repo root> [-DCONFIG=<config>]
+#   -DBUILD_DIR=<top build dir> -DPREFIX=<fresh prefix> -DHEADERS_FILE=<file> [-DCONFIG=<config>]
 # Installs the build tree into an emptied PREFIX and checks that the package files and every
-# public header of cmake/bitsieve_headers.cmake are there.
+# public header are there. HEADERS_FILE (written at configure time by tests/package/CMakeLists.txt)
+# sets BITSIEVE_HEADERS as cmake/bitsieve_headers.cmake was when this build tree was configured.
 cmake_minimum_required(VERSION 3.25)
-foreach(var BUILD_DIR PREFIX SOURCE_DIR)
+foreach(var BUILD_DIR PREFIX HEADERS_FILE)
   if(NOT DEFINED ${var} OR "${${var}}" STREQUAL "")
     message(FATAL_ERROR "package/install: ${var} not given")
   endif()
@@ -20,7 +21,7 @@ if(NOT rc EQUAL 0)
   message(FATAL_ERROR "package/install: cmake --install ${BUILD_DIR} --prefix ${PREFIX} failed (${rc})")
 endif()
 
-include(${SOURCE_DIR}/cmake/bitsieve_headers.cmake)
+include(${HEADERS_FILE})
 set(expected share/cmake/bitsieve/bitsieveConfig.cmake share/cmake/bitsieve/bitsieveConfigVersion.cmake
              share/cmake/bitsieve/bitsieveTargets.cmake)
 foreach(header IN LISTS BITSIEVE_HEADERS)
