@@ -41,4 +41,5 @@ set(BITSIEVE_HEADERS
   bitsieve/io/npy.hpp
   bitsieve/io/sha256.hpp
   bitsieve/io/trace.hpp
+  bitsieve/kernel/reference.hpp
 )

@@ -34,3 +34,4 @@
 #include "bitsieve/io/npy.hpp"
 #include "bitsieve/io/sha256.hpp"
 #include "bitsieve/io/trace.hpp"
+#include "bitsieve/kernel/reference.hpp"
