@@ -252,6 +252,17 @@ TEST_SUITE("reference") {
     v[8] = inf;
     CHECK_THROWS_WITH_AS((void)dense_attention_reference_row(good_q, good_k, v, 2, 3, 2, 3, 1.0, false, 0),
                          doctest::Contains("v[8] is infinite"), bitsieve::domain_error);
+    // The row form checks what its row reads: q row 1 (elements 2..3), and under a causal mask
+    // only the visible keys.
+    CHECK_THROWS_WITH_AS((void)dense_attention_reference_row(q, good_k, good_v, 2, 3, 2, 3, 1.0, false, 1),
+                         doctest::Contains("q[3] is NaN"), bitsieve::domain_error);
+    CHECK_NOTHROW((void)dense_attention_reference_row(q, good_k, good_v, 2, 3, 2, 3, 1.0, false, 0));
+    auto k_last = good_k;
+    k_last[5] = nan;  // key 2, seen by causal row 1 only
+    CHECK_NOTHROW((void)dense_attention_reference_row(good_q, k_last, good_v, 2, 3, 2, 3, 1.0, true, 0));
+    CHECK_THROWS_WITH_AS((void)dense_attention_reference_row(good_q, k_last, good_v, 2, 3, 2, 3, 1.0, true, 1),
+                         doctest::Contains("k[5] is NaN"), bitsieve::domain_error);
+    CHECK_THROWS_AS((void)dense_attention_reference(good_q, k_last, good_v, 2, 3, 2, 3, 1.0, true), bitsieve::domain_error);
   }
 
   TEST_CASE("reference/dense: the real 128-token trace matches an independent float64 recomputation") {

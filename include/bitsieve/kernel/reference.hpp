@@ -55,10 +55,10 @@ struct dense_reference_row {
 namespace detail {
 
 template <class T>
-void reference_check_finite(std::span<const T> x, const char* name, const char* who) {
+void reference_check_finite(std::span<const T> x, const char* name, const char* who, std::size_t offset) {
   for (std::size_t i = 0; i < x.size(); ++i) {
     if (!std::isfinite(x[i])) {
-      throw domain_error(std::string(who) + ": " + name + "[" + std::to_string(i) + "] is " +
+      throw domain_error(std::string(who) + ": " + name + "[" + std::to_string(offset + i) + "] is " +
                          (std::isnan(x[i]) ? "NaN" : "infinite") + "; inputs must be finite");
     }
   }
@@ -76,9 +76,12 @@ inline void reference_check_size(std::size_t got, std::size_t rows, std::size_t 
   }
 }
 
+/// Checks sizes, scale and mask; then finiteness of all of q, k, v, or with `row` < n_q only of
+/// the values that row reads (q row `row`, and the k and v rows it sees).
 template <class T>
 void reference_validate(std::span<const T> q, std::span<const T> k, std::span<const T> v, std::size_t n_q,
-                        std::size_t n_k, std::size_t d, std::size_t d_v, double scale, bool causal, const char* who) {
+                        std::size_t n_k, std::size_t d, std::size_t d_v, double scale, bool causal, const char* who,
+                        std::size_t row = std::numeric_limits<std::size_t>::max()) {
   if (n_q == 0 || n_k == 0 || d == 0 || d_v == 0) {
     throw invalid_argument(std::string(who) + ": empty input: n_q " + std::to_string(n_q) + ", n_k " +
                            std::to_string(n_k) + ", d " + std::to_string(d) + ", d_v " + std::to_string(d_v) +
@@ -94,9 +97,20 @@ void reference_validate(std::span<const T> q, std::span<const T> k, std::span<co
   reference_check_size(q.size(), n_q, d, "q", "n_q * d", who);
   reference_check_size(k.size(), n_k, d, "k", "n_k * d", who);
   reference_check_size(v.size(), n_k, d_v, "v", "n_k * d_v", who);
-  reference_check_finite(q, "q", who);
-  reference_check_finite(k, "k", who);
-  reference_check_finite(v, "v", who);
+  if (row == std::numeric_limits<std::size_t>::max()) {
+    reference_check_finite(q, "q", who, 0);
+    reference_check_finite(k, "k", who, 0);
+    reference_check_finite(v, "v", who, 0);
+    return;
+  }
+  if (row >= n_q) {
+    throw invalid_argument(std::string(who) + ": row " + std::to_string(row) + " is not below n_q " +
+                           std::to_string(n_q));
+  }
+  const std::size_t visible = causal ? n_k - n_q + row + 1 : n_k;
+  reference_check_finite(q.subspan(row * d, d), "q", who, row * d);
+  reference_check_finite(k.first(visible * d), "k", who, 0);
+  reference_check_finite(v.first(visible * d_v), "v", who, 0);
 }
 
 /// Row `i` of exact attention on validated input; writes n_k probabilities and d_v outputs.
@@ -199,16 +213,17 @@ template <std::floating_point T>
                                    d_v, scale, causal, keep_probabilities);
 }
 
-/// Row `row` of `dense_attention_reference` (same arguments, same checks, same numbers), plus its
-/// top-1 key and max logit. Validates the whole of q, k and v; costs O(n_k * (d + d_v)) beyond that.
-/// invalid_argument also if row >= n_q.
+/// Row `row` of `dense_attention_reference` (same arguments, same numbers), plus its top-1 key and
+/// max logit. Same size, scale and mask checks; the NaN/Inf check covers only the values this row
+/// reads (q row `row`, the visible k and v rows), so a call costs O(visible * (d + d_v)) and
+/// looping it over rows costs no more than the full form. invalid_argument also if row >= n_q.
 template <std::floating_point T>
 [[nodiscard]] dense_reference_row dense_attention_reference_row(std::span<const T> q, std::span<const T> k,
                                                                 std::span<const T> v, std::size_t n_q,
                                                                 std::size_t n_k, std::size_t d, std::size_t d_v,
                                                                 double scale, bool causal, std::size_t row) {
   constexpr const char* who = "bitsieve::dense_attention_reference_row";
-  detail::reference_validate(q, k, v, n_q, n_k, d, d_v, scale, causal, who);
+  detail::reference_validate(q, k, v, n_q, n_k, d, d_v, scale, causal, who, row);
   dense_reference_row r;
   r.visible = reference_visible_keys(n_q, n_k, causal, row);
   r.probabilities.assign(n_k, 0.0);
