@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file bench/bench_decode.cpp
+/// decode/<impl>/<data>/<N>/<hot|cold>/threads:<T>: one query against a KV cache of N tokens.
+///
+/// Every iteration decodes one query (cycling through the data set's 64 queries). `hot` decodes
+/// against the same cache every time; `cold` cycles through enough identical copies of the
+/// cache that the bytes touched between two visits of a copy exceed 4x the last-level cache, so
+/// the data streams from DRAM. Setup (data, quantization, copies, reference attention, recall)
+/// runs outside the timed loop, once per (impl, data, N).
+///
+/// Counters: ns_per_token (wall time per decode / N), bytes_per_token (K and V bytes read per key:
+/// the kernel's own k_bytes_read + v_bytes_read for bitsieve, the stored bytes of K and V for the
+/// dense baselines), kept_fraction, planes_per_key (bitsieve), recall (probability mass of the
+/// kept keys under the exact double-precision attention of the float q and K), recall_q (the same
+/// under the exact softmax of the 12-bit quantized scores the kernel itself computes),
+/// mass_bound (bitsieve's certified bound on the dropped mass, mean per query), out_err (relative
+/// L2 error of the output against the double-precision reference, mean over the queries), copies
+/// and cold_llc_multiple (touched bytes between two visits of a copy / LLC size).
+#include <benchmark/benchmark.h>
+#include <cblas.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <exception>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "bitsieve/kernel/dynamic_attention.hpp"
+#include "bitsieve/kernel/key_value_cache.hpp"
+#include "bitsieve/kernel/policies.hpp"
+#include "bitsieve/kernel/sparse_attention.hpp"
+#include "common.hpp"
+#include "dense.hpp"
+#include "registry.hpp"
+
+namespace bitsieve_bench {
+namespace {
+
+using cache12 = bitsieve::key_value_cache<bitsieve::format::twos_complement<12>>;
+
+struct dense_threshold_policies : bitsieve::default_policies {
+  using threshold_policy = bitsieve::threshold::dense;
+};
+struct mass_policies : bitsieve::default_policies {
+  using threshold_policy = bitsieve::threshold::mass_budget;
+};
+
+/// Largest total size of the cold copies of one benchmark ($BITSIEVE_BENCH_MAX_COLD_BYTES).
+std::size_t max_cold_bytes() {
+  if (const char* env = std::getenv("BITSIEVE_BENCH_MAX_COLD_BYTES"); env != nullptr && *env != '\0') {
+    return static_cast<std::size_t>(std::strtoull(env, nullptr, 10));
+  }
+  return std::size_t{3} << 30U;
+}
+
+/// What every decode fixture provides; the counters are measured once, at setup.
+struct decode_fixture : fixture_base {
+  std::size_t n = 0;
+  std::size_t n_queries = 0;
+  std::vector<float> queries;
+  std::vector<float> out;
+  double bytes_per_token = 0.0;
+  double touched_bytes = 0.0;  ///< bytes one decode reads (mean over the queries)
+  double kept_fraction = 1.0;
+  double planes_per_key = 0.0;
+  double recall = 1.0;
+  double recall_q = 1.0;
+  double mass_bound = 0.0;
+  double out_err = 0.0;
+  bool is_bitsieve = false;
+
+  [[nodiscard]] const float* query(std::size_t i) const { return queries.data() + i * (queries.size() / n_queries); }
+  virtual void decode(std::size_t copy, std::size_t qi) = 0;
+  [[nodiscard]] virtual std::size_t copies() const = 0;
+  [[nodiscard]] virtual std::size_t copy_bytes() const = 0;
+  virtual void make_copies(std::size_t count) = 0;
+
+  void common_setup(const dataset& ds) {
+    n = ds.n;
+    n_queries = ds.n_queries;
+    queries = ds.queries;
+    out.assign(ds.value_dim, 0.0F);
+  }
+};
+
+template <class Dense>
+struct dense_fixture final : decode_fixture {
+  std::vector<Dense> kv;
+
+  explicit dense_fixture(const dataset& ds) {
+    common_setup(ds);
+    kv.reserve(1);
+    kv.emplace_back(ds.keys, ds.values, ds.head_dim, ds.value_dim, ds.softmax_scale);
+    bytes_per_token = kv[0].bytes_per_token();
+    touched_bytes = static_cast<double>(kv[0].bytes());
+    const reference& ref = cached_reference(ds);
+    double err = 0.0;
+    for (std::size_t i = 0; i < n_queries; ++i) {
+      kv[0].decode(query(i), out.data());
+      err += relative_error(out, ref.out[i]);
+    }
+    out_err = err / static_cast<double>(n_queries);
+    if (!(out_err < 0.1)) {
+      throw std::runtime_error("dense baseline output error " + std::to_string(out_err) + " is implausible (bug?)");
+    }
+  }
+  void decode(std::size_t copy, std::size_t qi) override { kv[copy].decode(query(qi), out.data()); }
+  [[nodiscard]] std::size_t copies() const override { return kv.size(); }
+  [[nodiscard]] std::size_t copy_bytes() const override { return kv[0].bytes(); }
+  void make_copies(std::size_t count) override {
+    kv.reserve(count);
+    while (kv.size() < count) kv.push_back(kv[0]);
+  }
+};
+
+template <class Policies>
+struct bitsieve_fixture final : decode_fixture {
+  using threshold_type = typename Policies::threshold_policy;
+  std::vector<cache12> caches;
+  bitsieve::sparse_attention<Policies> attn;
+
+  bitsieve_fixture(const dataset& ds, threshold_type thr)
+      : attn(thr, bitsieve::attention_options{.softmax_scale = ds.softmax_scale, .query_bits = 12}) {
+    common_setup(ds);
+    is_bitsieve = true;
+    caches.reserve(1);
+    caches.emplace_back(ds.head_dim, ds.value_dim);
+    caches[0].append(ds.keys, ds.values);
+    const reference& ref = cached_reference(ds);
+    // The same configuration through dynamic_attention::run, which records every key's decision.
+    bitsieve::dynamic_config cfg;
+    cfg.threshold = thr;
+    cfg.options = attn.options();
+    const bitsieve::dynamic_attention traced(cfg);
+    std::vector<std::uint8_t> trace(n);
+    std::vector<float> out2(ds.value_dim);
+    bitsieve::attention_stats total;
+    double err = 0.0;
+    double rec = 0.0;
+    double rec_q = 0.0;
+    for (std::size_t i = 0; i < n_queries; ++i) {
+      const std::span<const float> q(query(i), ds.head_dim);
+      const bitsieve::attention_stats st = attn.decode(q, caches[0], out);
+      const std::size_t vis[1] = {n};
+      const bitsieve::attention_stats st2 = traced.run(q, caches[0], out2, vis, trace);
+      if (st2.survivors != st.survivors || st2.planes_read != st.planes_read) {
+        throw std::runtime_error("dynamic_attention and sparse_attention disagree on query " + std::to_string(i));
+      }
+      total += st;
+      err += relative_error(out, ref.out[i]);
+      for (std::size_t j = 0; j < n; ++j) {
+        if ((trace[j] & bitsieve::key_kept_flag) != 0) {
+          rec += ref.p[i][j];
+          rec_q += ref.p_quant[i][j];
+        }
+      }
+    }
+    const auto nq = static_cast<double>(n_queries);
+    bytes_per_token = static_cast<double>(total.k_bytes_read + total.v_bytes_read) / static_cast<double>(total.keys);
+    touched_bytes = bytes_per_token * static_cast<double>(n);
+    kept_fraction = total.kept_fraction();
+    planes_per_key = total.mean_planes_per_key();
+    mass_bound = total.dropped_mass_bound_sum / nq;
+    out_err = err / nq;
+    recall = rec / nq;
+    recall_q = rec_q / nq;
+  }
+  void decode(std::size_t copy, std::size_t qi) override {
+    const bitsieve::attention_stats st =
+        attn.decode(std::span<const float>(query(qi), caches[0].head_dim()), caches[copy], out);
+    benchmark::DoNotOptimize(st);
+  }
+  [[nodiscard]] std::size_t copies() const override { return caches.size(); }
+  [[nodiscard]] std::size_t copy_bytes() const override {
+    return caches[0].keys().bytes() + caches[0].size() * caches[0].value_dim() * sizeof(float);
+  }
+  void make_copies(std::size_t count) override {
+    caches.reserve(count);
+    while (caches.size() < count) caches.push_back(caches[0]);
+  }
+};
+
+struct decode_case {
+  std::string impl;
+  std::string data;
+  std::size_t n = 0;
+  bool cold = false;
+  int threads = 1;
+};
+
+std::unique_ptr<decode_fixture> make_fixture(const decode_case& c) {
+  const dataset& ds = cached_dataset(c.data, c.n);
+  if (c.impl == "dense_fp32_blas") return std::make_unique<dense_fixture<dense_fp32_blas>>(ds);
+  if (c.impl == "dense_fp16") return std::make_unique<dense_fixture<dense_fp16>>(ds);
+  if (c.impl == "dense_int8") return std::make_unique<dense_fixture<dense_int8>>(ds);
+  if (c.impl == "bitsieve_dense") {
+    return std::make_unique<bitsieve_fixture<dense_threshold_policies>>(ds, bitsieve::threshold::dense{});
+  }
+  if (c.impl == "bitsieve_lats") {
+    return std::make_unique<bitsieve_fixture<bitsieve::default_policies>>(ds, bitsieve::threshold::lats{.alpha = 0.6, .radius = 5.0});
+  }
+  if (c.impl == "bitsieve_mass") {
+    return std::make_unique<bitsieve_fixture<mass_policies>>(ds, bitsieve::threshold::mass_budget{.delta = 0.01});
+  }
+  throw std::invalid_argument("unknown decode impl " + c.impl);
+}
+
+void bm_decode(benchmark::State& state, const decode_case& c) {
+  decode_fixture* f = nullptr;
+  std::size_t copies = 1;
+  try {
+    f = &cached_fixture<decode_fixture>("decode/" + c.impl + "/" + c.data + "/" + std::to_string(c.n),
+                                        [&] { return make_fixture(c); });
+    if (c.cold) {
+      copies = cold_copies(f->touched_bytes);
+      copies = std::max<std::size_t>(2, std::min(copies, max_cold_bytes() / std::max<std::size_t>(1, f->copy_bytes())));
+      f->make_copies(copies);
+    }
+  } catch (const std::exception& e) {
+    fixture_slot().reset();
+    fixture_key().clear();
+    state.SkipWithError(e.what());
+    return;
+  }
+  openblas_set_num_threads(c.threads);
+  std::size_t i = 0;
+  const wall_clock clock;
+  for (auto _ : state) {
+    f->decode(c.cold ? i % copies : 0, i % f->n_queries);
+    benchmark::DoNotOptimize(f->out.data());
+    benchmark::ClobberMemory();
+    ++i;
+  }
+  const double secs = clock.seconds();
+  const auto iters = static_cast<double>(state.iterations());
+  state.counters["ns_per_token"] = secs * 1e9 / (iters * static_cast<double>(f->n));
+  state.counters["bytes_per_token"] = f->bytes_per_token;
+  state.counters["kept_fraction"] = f->kept_fraction;
+  state.counters["recall"] = f->recall;
+  state.counters["recall_q"] = f->recall_q;
+  state.counters["out_err"] = f->out_err;
+  if (f->is_bitsieve) {
+    state.counters["planes_per_key"] = f->planes_per_key;
+    state.counters["mass_bound"] = f->mass_bound;
+  }
+  state.counters["copies"] = static_cast<double>(copies);
+  state.counters["cold_llc_multiple"] =
+      c.cold ? static_cast<double>(copies - 1) * f->touched_bytes / static_cast<double>(llc_bytes()) : 0.0;
+  openblas_set_num_threads(1);
+}
+
+}  // namespace
+
+void register_decode() {
+  const std::vector<std::string> impls = {"dense_fp32_blas", "dense_fp16",    "dense_int8",
+                                          "bitsieve_dense",  "bitsieve_lats", "bitsieve_mass"};
+  struct data_size {
+    std::string data;
+    std::size_t n;
+  };
+  const std::vector<data_size> sizes = {{"real", real_tokens}, {"llm_like", 4096}, {"llm_like", 16384}, {"llm_like", 65536}};
+  // attention_options has no thread count yet, so only one-thread variants are registered.
+  const std::vector<int> thread_counts = {1};
+  for (const auto& [data, n] : sizes) {
+    for (const std::string& impl : impls) {
+      for (const bool cold : {false, true}) {
+        for (const int t : thread_counts) {
+          const decode_case c{impl, data, n, cold, t};
+          const std::string name = "decode/" + impl + "/" + data + "/" + std::to_string(n) + "/" +
+                                   (cold ? "cold" : "hot") + "/threads:" + std::to_string(t);
+          benchmark::RegisterBenchmark(name.c_str(), [c](benchmark::State& s) { bm_decode(s, c); })
+              ->Unit(benchmark::kMicrosecond);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace bitsieve_bench

@@ -1,0 +1,204 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Summarise a bitsieve-bench JSON file (Google Benchmark --benchmark_out_format=json).
+
+Prints: the machine context, stream/read, plane scoring, decode (ns per token, speedup over
+each dense baseline, bytes per token, effective GB/s and its fraction of stream/read, kept
+fraction, planes per key, recall), prefill, and the issue-5 targets with MET/MISSED.
+Ratios are always taken between benchmarks of the same JSON file (one run, side by side).
+Standard library only.
+
+usage: table.py RESULT.json [--markdown]
+"""
+import json
+import statistics
+import sys
+
+DENSE = ["dense_fp32_blas", "dense_fp16", "dense_int8"]
+IMPL_ORDER = DENSE + ["bitsieve_dense", "bitsieve_lats", "bitsieve_mass"]
+
+
+def load(path):
+    with open(path) as f:
+        doc = json.load(f)
+    runs = {}
+    errors = []
+    for b in doc.get("benchmarks", []):
+        if b.get("run_type", "iteration") != "iteration":
+            continue
+        if b.get("error_occurred"):
+            errors.append((b["name"], b.get("error_message", "")))
+            continue
+        runs[b["name"]] = b
+    return doc.get("context", {}), runs, errors
+
+
+class Table:
+    def __init__(self, markdown):
+        self.md = markdown
+
+    def emit(self, header, rows):
+        cols = [header] + rows
+        widths = [max(len(str(r[i])) for r in cols) for i in range(len(header))]
+        if self.md:
+            print("| " + " | ".join(str(h) for h in header) + " |")
+            print("|" + "|".join("---:" if i else ":---" for i in range(len(header))) + "|")
+            for r in rows:
+                print("| " + " | ".join(str(c) for c in r) + " |")
+        else:
+            print("  ".join(str(h).ljust(w) if i == 0 else str(h).rjust(w) for i, (h, w) in enumerate(zip(header, widths))))
+            for r in rows:
+                print("  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
+        print()
+
+
+def fmt(x, digits=3):
+    if x is None:
+        return "-"
+    if isinstance(x, str):
+        return x
+    if x == 0:
+        return "0"
+    if abs(x) >= 100:
+        return f"{x:.0f}"
+    if abs(x) >= 10:
+        return f"{x:.1f}"
+    return f"{x:.{digits}g}"
+
+
+def parse_decode(name):
+    # decode/<impl>/<data>/<N>/<hot|cold>/threads:<T>
+    p = name.split("/")
+    if len(p) != 6 or p[0] != "decode":
+        return None
+    return {"impl": p[1], "data": p[2], "n": int(p[3]), "temp": p[4], "threads": int(p[5].split(":")[1])}
+
+
+def main():
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    if len(args) != 1:
+        sys.exit(__doc__)
+    t = Table("--markdown" in sys.argv)
+    ctx, runs, errors = load(args[0])
+    h = "### " if t.md else "== "
+    print(f"{h}machine")
+    print(f"host {ctx.get('host_name', '?')}, {ctx.get('num_cpus', '?')} CPUs at {ctx.get('mhz_per_cpu', '?')} MHz, "
+          f"LLC {int(ctx.get('llc_bytes', 0)) >> 20} MiB, {ctx.get('compiler', '?')}, "
+          f"bitsieve AVX2 scorer {'on' if ctx.get('bitsieve_has_avx2') == '1' else 'off'}, date {ctx.get('date', '?')}")
+    print(f"{ctx.get('openblas_config', '')}\n")
+    if errors:
+        print(f"{h}errors")
+        for n, m in errors:
+            print(f"  {n}: {m}")
+        print()
+    busy = [r["real_time"] / r["cpu_time"] for n, r in runs.items()
+            if r.get("cpu_time", 0) > 0 and "threads:2" not in n]
+    if busy and statistics.median(busy) > 1.15:
+        print(f"WARNING: median wall/cpu time ratio {statistics.median(busy):.2f}: the machine was busy with other "
+              "work during this run, wall-clock figures are inflated.\n")
+
+    stream = runs.get("stream/read", {}).get("GBps")
+    print(f"{h}stream/read")
+    print(f"single-thread read bandwidth: {fmt(stream)} GB/s\n" if stream else "stream/read missing\n")
+
+    # score
+    score = {}
+    for n, r in runs.items():
+        if n.startswith("score/"):
+            _, impl, d = n.split("/")
+            score[(impl, int(d.split(":")[1]))] = r["ns_per_token_plane"]
+    if score:
+        print(f"{h}score: one plane, ns per token-plane")
+        rows = []
+        for d in sorted({d for _, d in score}):
+            sc, ap, di = (score.get((i, d)) for i in ("scalar", "andpopcount", "dispatch"))
+            rows.append([f"d:{d}", fmt(sc), fmt(ap), fmt(di),
+                         fmt(sc / di if sc and di else None) + "x", fmt(ap / di if ap and di else None) + "x"])
+        t.emit(["d", "scalar", "andpopcount", "dispatch", "dispatch vs scalar", "dispatch vs andpopcount"], rows)
+
+    # decode
+    dec = {}
+    for n, r in runs.items():
+        k = parse_decode(n)
+        if k:
+            dec[(k["data"], k["n"], k["temp"], k["threads"], k["impl"])] = r
+    groups = sorted({k[:4] for k in dec}, key=lambda g: (g[0] != "real", g[1], g[2] != "hot", g[3]))
+    for g in groups:
+        data, n, temp, thr = g
+        print(f"{h}decode {data} N={n} {temp} threads:{thr}")
+        rows = []
+        base = {b: dec.get(g + (b,), {}).get("ns_per_token") for b in DENSE}
+        for impl in IMPL_ORDER:
+            r = dec.get(g + (impl,))
+            if not r:
+                continue
+            ns = r["ns_per_token"]
+            bpt = r["bytes_per_token"]
+            gbps = bpt / ns
+            rows.append([impl, fmt(ns)] + [fmt(base[b] / ns) + "x" if base[b] else "-" for b in DENSE] +
+                        [fmt(bpt), fmt(gbps), f"{100 * gbps / stream:.0f}%" if stream else "-",
+                         fmt(r.get("kept_fraction")), fmt(r.get("planes_per_key")), fmt(r.get("recall"), 4),
+                         fmt(r.get("out_err"), 2)])
+        t.emit(["impl", "ns/token", "vs fp32_blas", "vs fp16", "vs int8", "bytes/token", "GB/s", "of stream",
+                "kept", "planes/key", "recall", "out_err"], rows)
+
+    # prefill
+    pre = {}
+    for n, r in runs.items():
+        if n.startswith("prefill/"):
+            _, impl, data, N = n.split("/")
+            pre[(int(N), impl)] = r
+    if pre:
+        print(f"{h}prefill llm_like (causal)")
+        rows = []
+        for (N, impl), r in sorted(pre.items()):
+            b = pre.get((N, "dense_fp32_blas"), {}).get("ns_per_token")
+            rows.append([f"{impl} N={N}", fmt(r["ns_per_token"]), fmt(r["ns_per_pair"]),
+                         fmt(b / r["ns_per_token"]) + "x" if b else "-", fmt(r.get("kept_fraction")),
+                         fmt(r.get("planes_per_key")), fmt(r.get("recall"), 4), fmt(r.get("out_err"), 2)])
+        t.emit(["impl", "ns/query row", "ns/pair", "vs fp32_blas", "kept", "planes/key", "recall", "out_err"], rows)
+
+    # targets
+    print(f"{h}issue-5 targets")
+
+    def ns(data, n, temp, impl, thr=1):
+        r = dec.get((data, n, temp, thr, impl))
+        return r["ns_per_token"] if r else None
+
+    rows = []
+
+    def target(what, value, goal, ok):
+        rows.append([what, value, goal, "-" if ok is None else ("MET" if ok else "MISSED")])
+
+    s128 = score.get(("dispatch", 128))
+    target("score dispatch d:128, ns/token-plane", fmt(s128), "<= 1.2", None if s128 is None else s128 <= 1.2)
+    lats = ns("llm_like", 65536, "cold", "bitsieve_lats")
+    for impl, goal in (("dense_int8", 3.0), ("dense_fp32_blas", 8.0)):
+        b = ns("llm_like", 65536, "cold", impl)
+        sp = b / lats if b and lats else None
+        target(f"decode llm_like 65536 cold T1: lats vs {impl}", fmt(sp) + "x" if sp else "-", f">= {goal}x",
+               None if sp is None else sp >= goal)
+    m = ns("real", 8192, "cold", "bitsieve_mass")
+    b = ns("real", 8192, "cold", "dense_int8")
+    sp = b / m if b and m else None
+    target("decode real 8192 cold T1: mass vs dense_int8", fmt(sp) + "x" if sp else "-", ">= 1.5x",
+           None if sp is None else sp >= 1.5)
+    for impl in ("bitsieve_lats", "bitsieve_mass", "bitsieve_dense"):
+        r = dec.get(("llm_like", 65536, "cold", 1, impl))
+        if r and stream:
+            frac = r["bytes_per_token"] / r["ns_per_token"] / stream
+            target(f"{impl} llm_like 65536 cold: bytes read at GB/s / stream", f"{100 * frac:.0f}%", ">= 60%",
+                   frac >= 0.6)
+    one = ns("llm_like", 65536, "cold", "bitsieve_lats", 1)
+    two = ns("llm_like", 65536, "cold", "bitsieve_lats", 2)
+    target("lats llm_like 65536 cold: threads:2 vs threads:1", fmt(one / two) + "x" if one and two else "not measured",
+           ">= 1.6x", None if not (one and two) else one / two >= 1.6)
+    pd = pre.get((4096, "dense_fp32_blas"), {}).get("ns_per_token")
+    pl = pre.get((4096, "bitsieve_lats"), {}).get("ns_per_token")
+    target("prefill llm_like 4096: lats vs dense_fp32_blas", fmt(pd / pl) + "x" if pd and pl else "-", ">= 1x",
+           None if not (pd and pl) else pd / pl >= 1.0)
+    t.emit(["target", "measured", "goal", "status"], rows)
+
+
+if __name__ == "__main__":
+    main()
