@@ -11,6 +11,7 @@
 /// columns count bytes).
 #pragma once
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstddef>
@@ -59,8 +60,8 @@ class json_value {
   json_value(object_type o) : v_(std::move(o)) {}        // NOLINT(google-explicit-constructor)
 
   /// An empty array / an empty object.
-  [[nodiscard]] static json_value array() { return json_value(array_type{}); }
-  [[nodiscard]] static json_value object() { return json_value(object_type{}); }
+  [[nodiscard]] static json_value array() { return {array_type{}}; }
+  [[nodiscard]] static json_value object() { return {object_type{}}; }
 
   [[nodiscard]] kind type() const noexcept { return static_cast<kind>(v_.index()); }
   [[nodiscard]] bool is_null() const noexcept { return type() == kind::null; }
@@ -169,25 +170,24 @@ class json_value {
 
   /// Shortest decimal text that reads back as exactly `x` (finite x only).
   [[nodiscard]] static std::string format_number(double x) {
-    char buf[64];
-    const auto r = std::to_chars(buf, buf + sizeof buf, x);
-    return std::string(buf, r.ptr);
+    std::array<char, 64> buf{};
+    const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), x);
+    return {buf.data(), r.ptr};
   }
 
  private:
   template <class T>
   [[nodiscard]] const T& get(kind want) const {
-    if (type() != want) throw type_error(want);
+    if (type() != want) throw io_error(type_error(want));
     return std::get<T>(v_);
   }
   template <class T>
   [[nodiscard]] T& get(kind want) {
-    if (type() != want) throw type_error(want);
+    if (type() != want) throw io_error(type_error(want));
     return std::get<T>(v_);
   }
-  [[nodiscard]] io_error type_error(kind want) const {
-    return io_error(std::string("bitsieve::io::json_value: expected ") + kind_name(want) + ", got " +
-                    kind_name(type()));
+  [[nodiscard]] std::string type_error(kind want) const {
+    return std::string("bitsieve::io::json_value: expected ") + kind_name(want) + ", got " + kind_name(type());
   }
 
   std::variant<std::nullptr_t, bool, double, std::string, array_type, object_type> v_{nullptr};
@@ -243,7 +243,7 @@ class json_parser {
   static std::string describe(char c) {
     const auto u = static_cast<unsigned char>(c);
     if (u >= 0x20 && u < 0x7F) return std::string("'") + c + "'";
-    static constexpr char hex[] = "0123456789abcdef";
+    static constexpr std::string_view hex = "0123456789abcdef";
     return std::string("byte 0x") + hex[u >> 4U] + hex[u & 15U];
   }
 
@@ -252,17 +252,17 @@ class json_parser {
     pos_ += word.size();
   }
 
-  json_value parse_value(int depth) {
+  json_value parse_value(int depth) {  // NOLINT(misc-no-recursion): depth <= json_max_depth
     if (at_end()) fail("unexpected end of input (expected a value)");
     switch (peek()) {
       case '{': return parse_object(depth + 1);
       case '[': return parse_array(depth + 1);
-      case '"': return json_value(parse_string());
-      case 't': expect_literal("true"); return json_value(true);
-      case 'f': expect_literal("false"); return json_value(false);
-      case 'n': expect_literal("null"); return json_value(nullptr);
+      case '"': return {parse_string()};
+      case 't': expect_literal("true"); return {true};
+      case 'f': expect_literal("false"); return {false};
+      case 'n': expect_literal("null"); return {nullptr};
       default:
-        if (peek() == '-' || (peek() >= '0' && peek() <= '9')) return json_value(parse_number());
+        if (peek() == '-' || (peek() >= '0' && peek() <= '9')) return {parse_number()};
         fail("unexpected " + describe(peek()) + " (expected a value)");
     }
   }
@@ -273,14 +273,14 @@ class json_parser {
     }
   }
 
-  json_value parse_array(int depth) {
+  json_value parse_array(int depth) {  // NOLINT(misc-no-recursion): depth <= json_max_depth
     check_depth(depth);
     ++pos_;  // '['
     json_value::array_type items;
     skip_ws();
     if (peek() == ']') {
       ++pos_;
-      return json_value(std::move(items));
+      return {std::move(items)};
     }
     for (;;) {
       skip_ws();
@@ -296,20 +296,20 @@ class json_parser {
       }
       if (c == ']') {
         ++pos_;
-        return json_value(std::move(items));
+        return {std::move(items)};
       }
       fail("unexpected " + describe(c) + " in an array (expected ',' or ']')");
     }
   }
 
-  json_value parse_object(int depth) {
+  json_value parse_object(int depth) {  // NOLINT(misc-no-recursion): depth <= json_max_depth
     check_depth(depth);
     ++pos_;  // '{'
     json_value::object_type members;
     skip_ws();
     if (peek() == '}') {
       ++pos_;
-      return json_value(std::move(members));
+      return {std::move(members)};
     }
     for (;;) {
       skip_ws();
@@ -340,7 +340,7 @@ class json_parser {
       }
       if (c == '}') {
         ++pos_;
-        return json_value(std::move(members));
+        return {std::move(members)};
       }
       fail("unexpected " + describe(c) + " in an object (expected ',' or '}')");
     }
@@ -558,7 +558,7 @@ class json_parser {
 };
 
 inline void write_json_string(std::string& out, std::string_view s) {
-  static constexpr char hex[] = "0123456789abcdef";
+  static constexpr std::string_view hex = "0123456789abcdef";
   out.push_back('"');
   for (const char c : s) {
     const auto u = static_cast<unsigned char>(c);
@@ -589,6 +589,7 @@ inline void newline_indent(std::string& out, int indent, int level) {
   out.append(static_cast<std::size_t>(indent) * static_cast<std::size_t>(level), ' ');
 }
 
+// NOLINTNEXTLINE(misc-no-recursion): depth of a value built by parse_json or by hand
 inline void write_json(std::string& out, const json_value& v, int indent, int level) {
   switch (v.type()) {
     case json_value::kind::null: out += "null"; return;

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstddef>
@@ -238,7 +239,7 @@ struct npy_array {
         case npy_dtype::f16: out[i] = half_to_float(load<std::uint16_t>(p)); break;
         case npy_dtype::f32: out[i] = load<float>(p); break;
         case npy_dtype::f64: {
-          const double x = load<double>(p);
+          const auto x = load<double>(p);
           if (std::isfinite(x) && std::fabs(x) > static_cast<double>(std::numeric_limits<float>::max())) {
             throw io_error("bitsieve::io::npy_array::to_float: f8 element " + std::to_string(i) + " (" +
                            std::to_string(x) + ") is outside the float range");
@@ -335,7 +336,7 @@ class py_literal_parser {
     }
   }
 
-  py_literal parse_value(int depth) {
+  py_literal parse_value(int depth) {  // NOLINT(misc-no-recursion): depth <= 8
     if (depth > 8) fail("nesting too deep");
     const char c = peek();
     if (c == '{') return parse_container(depth, '}', py_literal::kind::dict);
@@ -360,6 +361,7 @@ class py_literal_parser {
     fail("unexpected character");
   }
 
+  // NOLINTNEXTLINE(misc-no-recursion): depth <= 8
   py_literal parse_container(int depth, char close, py_literal::kind k) {
     ++pos_;
     py_literal v;
@@ -459,9 +461,9 @@ inline std::uint32_t npy_read_le(const unsigned char* p, std::size_t n) noexcept
 
 /// The dtype of a descr string such as "<f4"; sets big_endian. io_error for anything else.
 inline npy_dtype npy_parse_descr(const std::string& descr, bool& big_endian, const std::string& who) {
-  auto unsupported = [&](const std::string& why) -> io_error {
-    return io_error(who + ": unsupported dtype '" + descr + "' (" + why +
-                    "; supported: f2 f4 f8 i1 i2 i4 i8 u1 u2 u4 u8 b1)");
+  auto unsupported = [&](const std::string& why) {
+    return io_error{who + ": unsupported dtype '" + descr + "' (" + why +
+                    "; supported: f2 f4 f8 i1 i2 i4 i8 u1 u2 u4 u8 b1)"};
   };
   if (descr.size() < 2) throw unsupported("too short");
   std::size_t at = 0;
@@ -471,7 +473,7 @@ inline npy_dtype npy_parse_descr(const std::string& descr, bool& big_endian, con
     at = 1;
   }
   const std::string code = descr.substr(at);
-  constexpr npy_dtype all[] = {npy_dtype::f16, npy_dtype::f32, npy_dtype::f64, npy_dtype::i8,
+  constexpr std::array all = {npy_dtype::f16, npy_dtype::f32, npy_dtype::f64, npy_dtype::i8,
                                npy_dtype::i16, npy_dtype::i32, npy_dtype::i64, npy_dtype::u8,
                                npy_dtype::u16, npy_dtype::u32, npy_dtype::u64, npy_dtype::boolean};
   for (const npy_dtype t : all) {
@@ -503,11 +505,11 @@ inline npy_dtype npy_parse_descr(const std::string& descr, bool& big_endian, con
 template <class ReadHeader>
 npy_header npy_parse_header(std::span<const unsigned char> prefix, std::uint64_t total_size, ReadHeader&& read_header,
                             const std::string& who) {
-  static constexpr unsigned char magic[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
+  static constexpr std::array<unsigned char, 6> magic = {0x93, 'N', 'U', 'M', 'P', 'Y'};
   if (total_size < 8 || prefix.size() < 8) {
     throw io_error(who + ": truncated: " + std::to_string(total_size) + " bytes is too short for a .npy prefix");
   }
-  if (!std::equal(magic, magic + 6, prefix.begin())) {
+  if (!std::equal(magic.begin(), magic.end(), prefix.begin())) {
     throw io_error(who + ": bad magic (not a .npy file: expected \\x93NUMPY)");
   }
   npy_header h;
@@ -659,18 +661,19 @@ inline std::string npy_shape_text(const std::vector<std::size_t>& shape) {
 /// every malformed input listed in the file comment.
 [[nodiscard]] inline npy_array parse_npy(std::span<const std::byte> bytes) {
   const std::string who = "bitsieve::io::parse_npy";
-  const auto* u = reinterpret_cast<const unsigned char*>(bytes.data());
+  const auto* u = reinterpret_cast<const unsigned char*>(bytes.data());  // NOLINT: byte view
   const std::span<const unsigned char> prefix(u, std::min<std::size_t>(bytes.size(), 12));
   const npy_header h = detail::npy_parse_header(
       prefix, bytes.size(),
-      [&](std::size_t off, std::size_t n) { return std::string(reinterpret_cast<const char*>(u) + off, n); }, who);
+      [&](std::size_t off, std::size_t n) { return std::string(reinterpret_cast<const char*>(u) + off, n); },  // NOLINT: byte view
+      who);
   std::vector<std::byte> raw(bytes.begin() + static_cast<std::ptrdiff_t>(h.data_offset), bytes.end());
   return detail::npy_finish(h, std::move(raw));
 }
 
 /// Convenience: parses a `.npy` image held in a string.
 [[nodiscard]] inline npy_array parse_npy(std::string_view bytes) {
-  return parse_npy(std::span<const std::byte>(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size()));
+  return parse_npy(std::as_bytes(std::span<const char>(bytes.data(), bytes.size())));
 }
 
 /// Reads a `.npy` file. The header is validated against the file size before the data buffer is
@@ -685,9 +688,9 @@ inline std::string npy_shape_text(const std::vector<std::size_t>& shape) {
   if (end < 0) throw io_error(who + ": cannot determine the file size");
   in.seekg(0, std::ios::beg);
   const auto total = static_cast<std::uint64_t>(end);
-  unsigned char prefix_buf[12] = {};
+  std::array<unsigned char, 12> prefix_buf{};
   const std::size_t prefix_len = static_cast<std::size_t>(std::min<std::uint64_t>(total, 12));
-  in.read(reinterpret_cast<char*>(prefix_buf), static_cast<std::streamsize>(prefix_len));
+  in.read(reinterpret_cast<char*>(prefix_buf.data()), static_cast<std::streamsize>(prefix_len));  // NOLINT: byte view
   if (!in) throw io_error(who + ": read error in the prefix");
   auto read_header = [&](std::size_t off, std::size_t n) {
     std::string text(n, '\0');
@@ -698,10 +701,10 @@ inline std::string npy_shape_text(const std::vector<std::size_t>& shape) {
     return text;
   };
   const npy_header h =
-      detail::npy_parse_header(std::span<const unsigned char>(prefix_buf, prefix_len), total, read_header, who);
+      detail::npy_parse_header(std::span<const unsigned char>(prefix_buf.data(), prefix_len), total, read_header, who);
   std::vector<std::byte> raw(h.data_bytes);
   in.seekg(static_cast<std::streamoff>(h.data_offset), std::ios::beg);
-  in.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(raw.size()));
+  in.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(raw.size()));  // NOLINT: byte view
   if (!in) throw io_error(who + ": read error in the data (file changed while reading?)");
   return detail::npy_finish(h, std::move(raw));
 }
@@ -763,11 +766,10 @@ inline std::string npy_shape_text(const std::vector<std::size_t>& shape) {
     for (unsigned i = 0; i < 4; ++i) out.push_back(static_cast<char>((header.size() >> (8U * i)) & 0xFFU));
   }
   out += header;
-  const std::size_t data_start = out.size();
-  out.append(reinterpret_cast<const char*>(a.data.data()), a.data.size());
+  out.append(reinterpret_cast<const char*>(a.data.data()), a.data.size());  // NOLINT: byte view
   if constexpr (std::endian::native == std::endian::big) {
     if (item > 1) {
-      for (std::size_t off = data_start; off < out.size(); off += item) {
+      for (std::size_t off = out.size() - a.data.size(); off < out.size(); off += item) {
         std::reverse(out.begin() + static_cast<std::ptrdiff_t>(off), out.begin() + static_cast<std::ptrdiff_t>(off + item));
       }
     }

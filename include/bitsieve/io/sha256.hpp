@@ -35,7 +35,7 @@ class sha256 {
     length_ += bytes.size();
   }
   void update(std::string_view bytes) noexcept {
-    update(std::span<const std::byte>(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size()));
+    update(std::as_bytes(std::span<const char>(bytes.data(), bytes.size())));
   }
 
   /// Pads the message (FIPS 180-4 §5.1.1), processes the last block(s) and returns the digest.
@@ -60,7 +60,7 @@ class sha256 {
 
   /// The digest as 64 lowercase hex characters (what `sha256sum` prints).
   [[nodiscard]] std::string finish_hex() {
-    static constexpr char hex[] = "0123456789abcdef";
+    static constexpr std::string_view hex = "0123456789abcdef";
     const auto d = finish();
     std::string s;
     s.reserve(64);
@@ -73,7 +73,7 @@ class sha256 {
 
  private:
   // First 32 bits of the fractional parts of the cube roots of the first 64 primes (§4.2.2).
-  static constexpr std::array<std::uint32_t, 64> k_ = {
+  static constexpr std::array<std::uint32_t, 64> round_constants = {
       0x428a2f98U, 0x71374491U, 0xb5c0fbcfU, 0xe9b5dba5U, 0x3956c25bU, 0x59f111f1U, 0x923f82a4U, 0xab1c5ed5U,
       0xd807aa98U, 0x12835b01U, 0x243185beU, 0x550c7dc3U, 0x72be5d74U, 0x80deb1feU, 0x9bdc06a7U, 0xc19bf174U,
       0xe49b69c1U, 0xefbe4786U, 0x0fc19dc6U, 0x240ca1ccU, 0x2de92c6fU, 0x4a7484aaU, 0x5cb0a9dcU, 0x76f988daU,
@@ -95,11 +95,18 @@ class sha256 {
       const std::uint32_t s1 = std::rotr(w[t - 2], 17) ^ std::rotr(w[t - 2], 19) ^ (w[t - 2] >> 10U);
       w[t] = w[t - 16] + s0 + w[t - 7] + s1;
     }
-    std::uint32_t a = h_[0], b = h_[1], c = h_[2], d = h_[3], e = h_[4], f = h_[5], g = h_[6], h = h_[7];
+    std::uint32_t a = h_[0];
+    std::uint32_t b = h_[1];
+    std::uint32_t c = h_[2];
+    std::uint32_t d = h_[3];
+    std::uint32_t e = h_[4];
+    std::uint32_t f = h_[5];
+    std::uint32_t g = h_[6];
+    std::uint32_t h = h_[7];
     for (std::size_t t = 0; t < 64; ++t) {
       const std::uint32_t big_s1 = std::rotr(e, 6) ^ std::rotr(e, 11) ^ std::rotr(e, 25);
       const std::uint32_t ch = (e & f) ^ (~e & g);
-      const std::uint32_t t1 = h + big_s1 + ch + k_[t] + w[t];
+      const std::uint32_t t1 = h + big_s1 + ch + round_constants[t] + w[t];
       const std::uint32_t big_s0 = std::rotr(a, 2) ^ std::rotr(a, 13) ^ std::rotr(a, 22);
       const std::uint32_t maj = (a & b) ^ (a & c) ^ (b & c);
       const std::uint32_t t2 = big_s0 + maj;

@@ -9,6 +9,8 @@
 /// picks one (sample, layer, head).
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -61,11 +63,8 @@ inline std::string trace_abs_path(const std::filesystem::path& dir, const std::s
 }
 
 inline bool is_sha256_hex(const std::string& s) {
-  if (s.size() != 64) return false;
-  for (const char c : s) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
+  return s.size() == 64 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 }  // namespace detail
@@ -127,12 +126,12 @@ inline bool is_sha256_hex(const std::string& s) {
       t.v_path = detail::trace_abs_path(base, string_field("v"));
       if (const json_value* h = e.find("sha256")) {
         if (!h->is_object()) throw io_error("\"sha256\" is not an object");
-        std::string* dst[3] = {&t.q_sha256, &t.k_sha256, &t.v_sha256};
-        const char* names[3] = {"q", "k", "v"};
-        for (int j = 0; j < 3; ++j) {
+        const std::array<std::string*, 3> dst = {&t.q_sha256, &t.k_sha256, &t.v_sha256};
+        const std::array<const char*, 3> names = {"q", "k", "v"};
+        for (std::size_t j = 0; j < 3; ++j) {
           const std::string digest = h->at(names[j]).as_string();
           if (!detail::is_sha256_hex(digest)) {
-            throw io_error(std::string("\"sha256\".\"") + names[j] + "\" is not 64 lowercase hex digits: \"" + digest +
+            throw io_error(std::string(R"("sha256".")") + names[j] + R"(" is not 64 lowercase hex digits: ")" + digest +
                            "\"");
           }
           *dst[j] = digest;
@@ -222,9 +221,9 @@ inline npy_float_array load_trace_matrix(const std::string& path, const std::str
 /// Returns a failure status naming the first mismatching or unreadable file; never throws.
 [[nodiscard]] inline status verify_trace_entry(const trace_entry& entry) noexcept {
   try {
-    const std::string* paths[3] = {&entry.q_path, &entry.k_path, &entry.v_path};
-    const std::string* digests[3] = {&entry.q_sha256, &entry.k_sha256, &entry.v_sha256};
-    for (int j = 0; j < 3; ++j) {
+    const std::array<const std::string*, 3> paths = {&entry.q_path, &entry.k_path, &entry.v_path};
+    const std::array<const std::string*, 3> digests = {&entry.q_sha256, &entry.k_sha256, &entry.v_sha256};
+    for (std::size_t j = 0; j < 3; ++j) {
       if (digests[j]->empty()) return status::failure("no sha256 in the manifest for \"" + *paths[j] + "\"");
       const std::string got = sha256_file_hex(*paths[j]);
       if (got != *digests[j]) {
