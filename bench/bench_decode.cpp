@@ -48,6 +48,19 @@ struct mass_policies : bitsieve::default_policies {
   using threshold_policy = bitsieve::threshold::mass_budget;
 };
 
+/// True once attention_options has a thread count (`threads`): the threads:2 variants of the
+/// bitsieve decode benchmarks are registered only then.
+template <class O>
+concept has_threads_option = requires(O o) { o.threads = 2; };
+constexpr bool kernel_has_threads = has_threads_option<bitsieve::attention_options>;
+
+template <class O>
+void set_threads(O& o, int t) {
+  if constexpr (has_threads_option<O>) o.threads = t;
+  (void)o;
+  (void)t;
+}
+
 /// Largest total size of the cold copies of one benchmark ($BITSIEVE_BENCH_MAX_COLD_BYTES).
 std::size_t max_cold_bytes() {
   if (const char* env = std::getenv("BITSIEVE_BENCH_MAX_COLD_BYTES"); env != nullptr && *env != '\0') {
@@ -73,7 +86,9 @@ struct decode_fixture : fixture_base {
   bool is_bitsieve = false;
 
   [[nodiscard]] const float* query(std::size_t i) const { return queries.data() + i * (queries.size() / n_queries); }
-  virtual void decode(std::size_t copy, std::size_t qi) = 0;
+  /// Prepares (outside the timed loop) what decode(..., threads) needs.
+  virtual void prepare_threads(int /*threads*/) {}
+  virtual void decode(std::size_t copy, std::size_t qi, int threads) = 0;
   [[nodiscard]] virtual std::size_t copies() const = 0;
   [[nodiscard]] virtual std::size_t copy_bytes() const = 0;
   virtual void make_copies(std::size_t count) = 0;
@@ -107,7 +122,9 @@ struct dense_fixture final : decode_fixture {
       throw std::runtime_error("dense baseline output error " + std::to_string(out_err) + " is implausible (bug?)");
     }
   }
-  void decode(std::size_t copy, std::size_t qi) override { kv[copy].decode(query(qi), out.data()); }
+  void decode(std::size_t copy, std::size_t qi, int /*threads: OpenBLAS's own setting*/) override {
+    kv[copy].decode(query(qi), out.data());
+  }
   [[nodiscard]] std::size_t copies() const override { return kv.size(); }
   [[nodiscard]] std::size_t copy_bytes() const override { return kv[0].bytes(); }
   void make_copies(std::size_t count) override {
@@ -119,11 +136,20 @@ struct dense_fixture final : decode_fixture {
 template <class Policies>
 struct bitsieve_fixture final : decode_fixture {
   using threshold_type = typename Policies::threshold_policy;
+  using attention_type = bitsieve::sparse_attention<Policies>;
   std::vector<cache12> caches;
-  bitsieve::sparse_attention<Policies> attn;
+  attention_type attn;                                    // one thread (the kernel's default)
+  std::vector<std::unique_ptr<attention_type>> by_threads;  // [t]: configured for t threads
 
-  bitsieve_fixture(const dataset& ds, threshold_type thr)
-      : attn(thr, bitsieve::attention_options{.softmax_scale = ds.softmax_scale, .query_bits = 12}) {
+  static bitsieve::attention_options options(const dataset& ds, int threads) {
+    bitsieve::attention_options o;
+    o.softmax_scale = ds.softmax_scale;
+    o.query_bits = 12;
+    set_threads(o, threads);
+    return o;
+  }
+
+  bitsieve_fixture(const dataset& ds, threshold_type thr) : attn(thr, options(ds, 1)) {
     common_setup(ds);
     is_bitsieve = true;
     caches.reserve(1);
@@ -168,9 +194,18 @@ struct bitsieve_fixture final : decode_fixture {
     recall = rec / nq;
     recall_q = rec_q / nq;
   }
-  void decode(std::size_t copy, std::size_t qi) override {
-    const bitsieve::attention_stats st =
-        attn.decode(std::span<const float>(query(qi), caches[0].head_dim()), caches[copy], out);
+  void prepare_threads(int threads) override {
+    const auto t = static_cast<std::size_t>(threads);
+    if (by_threads.size() <= t) by_threads.resize(t + 1);
+    if (!by_threads[t]) {
+      bitsieve::attention_options o = attn.options();
+      set_threads(o, threads);
+      by_threads[t] = std::make_unique<attention_type>(attn.threshold(), o);
+    }
+  }
+  void decode(std::size_t copy, std::size_t qi, int threads) override {
+    const attention_type& a = threads == 1 ? attn : *by_threads[static_cast<std::size_t>(threads)];
+    const bitsieve::attention_stats st = a.decode(std::span<const float>(query(qi), caches[0].head_dim()), caches[copy], out);
     benchmark::DoNotOptimize(st);
   }
   [[nodiscard]] std::size_t copies() const override { return caches.size(); }
@@ -219,6 +254,7 @@ void bm_decode(benchmark::State& state, const decode_case& c) {
       copies = std::max<std::size_t>(2, std::min(copies, max_cold_bytes() / std::max<std::size_t>(1, f->copy_bytes())));
       f->make_copies(copies);
     }
+    f->prepare_threads(c.threads);
   } catch (const std::exception& e) {
     fixture_slot().reset();
     fixture_key().clear();
@@ -229,7 +265,7 @@ void bm_decode(benchmark::State& state, const decode_case& c) {
   std::size_t i = 0;
   const wall_clock clock;
   for (auto _ : state) {
-    f->decode(c.cold ? i % copies : 0, i % f->n_queries);
+    f->decode(c.cold ? i % copies : 0, i % f->n_queries, c.threads);
     benchmark::DoNotOptimize(f->out.data());
     benchmark::ClobberMemory();
     ++i;
@@ -262,10 +298,13 @@ void register_decode() {
     std::size_t n;
   };
   const std::vector<data_size> sizes = {{"real", real_tokens}, {"llm_like", 4096}, {"llm_like", 16384}, {"llm_like", 65536}};
-  // attention_options has no thread count yet, so only one-thread variants are registered.
-  const std::vector<int> thread_counts = {1};
+  // threads:2 needs a thread count in attention_options (see kernel_has_threads); the dense
+  // baselines then run it too where the threads are not ours to add: OpenBLAS's. dense_fp16 and
+  // dense_int8 are single-threaded kernels and have threads:1 only.
   for (const auto& [data, n] : sizes) {
     for (const std::string& impl : impls) {
+      const bool two = kernel_has_threads && (impl.rfind("bitsieve_", 0) == 0 || impl == "dense_fp32_blas");
+      const std::vector<int> thread_counts = two ? std::vector<int>{1, 2} : std::vector<int>{1};
       for (const bool cold : {false, true}) {
         for (const int t : thread_counts) {
           const decode_case c{impl, data, n, cold, t};

@@ -270,7 +270,13 @@ class dense_fp16 {
       _mm_storeu_si128(reinterpret_cast<__m128i*>(h + i),
                        _mm256_cvtps_ph(_mm256_loadu_ps(x.data() + i), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
     }
-    for (; i < x.size(); ++i) h[i] = _cvtss_sh(x[i], _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    if (i < x.size()) {  // the tail through a zero-padded 8-lane buffer
+      alignas(32) float f[8] = {};
+      alignas(16) std::uint16_t t[8];
+      std::copy(x.begin() + static_cast<std::ptrdiff_t>(i), x.end(), f);
+      _mm_store_si128(reinterpret_cast<__m128i*>(t), _mm256_cvtps_ph(_mm256_load_ps(f), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+      std::copy_n(t, x.size() - i, h + i);
+    }
   }
 
   std::size_t d_, dv_, n_;
