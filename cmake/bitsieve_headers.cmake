@@ -42,4 +42,16 @@ set(BITSIEVE_HEADERS
   bitsieve/io/sha256.hpp
   bitsieve/io/trace.hpp
   bitsieve/kernel/reference.hpp
+  bitsieve/model/config.hpp
+  bitsieve/model/calibration.hpp
+  bitsieve/model/workload.hpp
+  bitsieve/model/workload_presets.hpp
+  bitsieve/model/presets.hpp
+  bitsieve/model/activity.hpp
+  bitsieve/model/iso_accuracy.hpp
+  bitsieve/model/scheduler_sim.hpp
+  bitsieve/model/accelerators.hpp
+  bitsieve/model/model.hpp
+  bitsieve/model/reproduce.hpp
+  bitsieve/model/stats_json.hpp
 )

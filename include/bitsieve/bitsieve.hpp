@@ -35,3 +35,8 @@
 #include "bitsieve/io/sha256.hpp"
 #include "bitsieve/io/trace.hpp"
 #include "bitsieve/kernel/reference.hpp"
+#include "bitsieve/model/model.hpp"
+#include "bitsieve/model/presets.hpp"
+#include "bitsieve/model/workload_presets.hpp"
+#include "bitsieve/model/reproduce.hpp"
+#include "bitsieve/model/stats_json.hpp"
