@@ -113,6 +113,9 @@ struct model_result {
   std::uint64_t survivors = 0;
   std::uint64_t planes = 0;
   std::uint64_t last_plane_drops = 0;  ///< keys that read every plane and were then dropped
+  std::uint64_t rounds = 0;            ///< lock-step: rounds with live keys; out-of-order: steps
+  std::uint64_t block_planes = 0;      ///< (32-token block, plane) pairs read by any key
+  std::uint64_t block_token_planes = 0;  ///< the same, weighted by the tokens present in the block
 };
 
 /// The model for keys of format F and one integer query q. `keys` are the integer keys; `c` the
@@ -121,7 +124,8 @@ template <class F>
 class golden_model {
  public:
   golden_model(const std::vector<std::int32_t>& q, const std::vector<std::vector<std::int32_t>>& keys, double c)
-      : c_(c), n_(keys.size()), partial_(keys.size()), hi_coef_(keys.size()), lo_coef_(keys.size()) {
+      : c_(c), n_(keys.size()), d_(q.size()), partial_(keys.size()), ones_(keys.size()), hi_coef_(keys.size()),
+        lo_coef_(keys.size()) {
     constexpr int B = F::bits;
     for (std::size_t j = 0; j < n_; ++j) {
       auto& s = partial_[j];
@@ -138,11 +142,13 @@ class golden_model {
       }
       hi_coef_[j] = hi;
       lo_coef_[j] = lo;
+      ones_[j].assign(B, 0);
       for (int r = 0; r < B; ++r) {
         score_t plane_sum = 0;
         for (std::size_t i = 0; i < q.size(); ++i) {
           const std::int32_t v = keys[j][i];
           const score_t b = F::bit(v, r);
+          ones_[j][static_cast<std::size_t>(r)] += static_cast<int>(b);
           score_t contrib = 0;
           if constexpr (F::is_sign_magnitude) {
             if (r > 0) contrib = (F::bit(v, 0) != 0U ? -1 : 1) * b * (score_t{1} << (B - 1 - r));
@@ -166,6 +172,19 @@ class golden_model {
     return {s + rem * lo_coef_[j], s + rem * hi_coef_[j]};
   }
   [[nodiscard]] score_t exact(std::size_t j) const { return partial_[j][F::bits]; }
+
+  /// Bits an AND tree accumulates for the planes a run read: per key and plane read, the 1-bits
+  /// of the plane, or min(ones, zeros) when bidirectional.
+  [[nodiscard]] std::uint64_t active_bits(const model_result& res, bool bidirectional) const {
+    std::uint64_t total = 0;
+    for (std::size_t j = 0; j < n_; ++j) {
+      for (int r = 0; r < res.stop_plane[j]; ++r) {
+        const auto ones = static_cast<std::uint64_t>(ones_[j][static_cast<std::size_t>(r)]);
+        total += bidirectional ? std::min<std::uint64_t>(ones, d_ - ones) : ones;
+      }
+    }
+    return total;
+  }
 
   [[nodiscard]] model_result run(const model_rule& rule, const model_schedule& sch) const {
     constexpr int B = F::bits;
@@ -217,6 +236,14 @@ class golden_model {
         std::vector<std::size_t> live;
         for (std::size_t j = t0; j < t1; ++j) live.push_back(j);
         for (int r = 1; r <= B && !live.empty(); ++r) {
+          res.rounds += 1;
+          std::vector<char> block_live((t1 - t0 + 31) / 32, 0);
+          for (const std::size_t j : live) block_live[(j - t0) / 32] = 1;
+          for (std::size_t b = 0; b < block_live.size(); ++b) {
+            if (block_live[b] == 0) continue;
+            res.block_planes += 1;
+            res.block_token_planes += std::min<std::size_t>(32, t1 - (t0 + 32 * b));
+          }
           std::vector<score_t> lows;
           for (const std::size_t j : live) {
             lows.push_back(bounds(j, r).lo);
@@ -249,13 +276,16 @@ class golden_model {
         };
         std::vector<lane_state> lanes(std::min(L, m_keys));
         for (std::size_t l = 0; l < lanes.size(); ++l) lanes[l].key = t0 + l;
+        std::vector<std::vector<char>> plane_read((m_keys + 31) / 32, std::vector<char>(B, 0));
         bool any = !lanes.empty();
         while (any) {
           any = false;
+          res.rounds += 1;
           for (std::size_t l = 0; l < lanes.size(); ++l) {
             lane_state& ln = lanes[l];
             if (!ln.key) continue;
             const std::size_t j = *ln.key;
+            plane_read[(j - t0) / 32][static_cast<std::size_t>(ln.r)] = 1;
             ln.r += 1;
             const bitsieve::interval iv = bounds(j, ln.r);
             ln.lower = iv.lo;
@@ -285,6 +315,11 @@ class golden_model {
           }
           for (const lane_state& ln : lanes) any = any || ln.key.has_value();
         }
+        for (std::size_t b = 0; b < plane_read.size(); ++b) {
+          const auto planes = static_cast<std::uint64_t>(std::count(plane_read[b].begin(), plane_read[b].end(), 1));
+          res.block_planes += planes;
+          res.block_token_planes += planes * std::min<std::size_t>(32, t1 - (t0 + 32 * b));
+        }
       }
     }
     return res;
@@ -293,7 +328,9 @@ class golden_model {
  private:
   double c_;
   std::size_t n_;
+  std::size_t d_;
   std::vector<std::vector<score_t>> partial_;  // (n, B + 1): partial sums after 0 .. B planes
+  std::vector<std::vector<int>> ones_;         // (n, B): 1-bits of each plane of each key
   std::vector<score_t> hi_coef_;              // per key: sum_i max(0, q_i sign_i)
   std::vector<score_t> lo_coef_;              // per key: sum_i min(0, q_i sign_i)
 };
