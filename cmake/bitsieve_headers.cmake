@@ -54,4 +54,5 @@ set(BITSIEVE_HEADERS
   bitsieve/model/model.hpp
   bitsieve/model/reproduce.hpp
   bitsieve/model/stats_json.hpp
+  bitsieve/model/sweep.hpp
 )

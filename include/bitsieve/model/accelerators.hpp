@@ -17,7 +17,8 @@
 /// - sanger: 4-bit predictor over all pairs (K quantised on chip from the full K it reads), softmax
 ///   of the predicted scores and a probability threshold, then the executor re-reads the kept K
 ///   rows and V rows at full width;
-/// - dota: a rank d/4 INT4 detector on stored low-rank keys, then the executor on the kept rows;
+/// - dota: a rank d/4 INT4 detector whose low-rank projections act on the hidden state, then the
+///   executor on the kept rows;
 /// - sofa: log-domain (leading-zero) predictor over all pairs, top-k sort per tile, SU-FA executor
 ///   on the kept keys with the K tile still on chip (cross-stage tiling: no K re-read);
 /// - spatten: QK of every pair with the 4 K MSBs, LSB refetch and recompute for flat rows, top-k
@@ -296,35 +297,42 @@ inline double kept_union(double kept, const geometry& g, double rho) {
   return r;
 }
 
-/// DOTA: a trained rank-d/4 detector at INT4: keys are projected with the detector's low-rank
-/// matrix as they stream in (the KV cache holds K, not the detector's input), every pair is scored
-/// in the rank-d/4 space, a threshold keeps the rest, and the executor re-reads the kept K and V
-/// rows at full width.
+/// DOTA: a trained rank-d/4 detector at INT4 whose projections act on the hidden state X
+/// (Q~ = X W~q, K~ = X W~k, with W~ of d_model x d/4 per head): every token's K~ and every row's Q~
+/// cost d_model x d/4 MACs per head. In prefill X is on chip (the QKV projection reads it anyway)
+/// and K~ stays on chip; in decode the past tokens' K~ is stored beside the KV cache and read per
+/// fetch. Every pair is scored in the rank-d/4 space, a threshold keeps the rest, and the executor
+/// fetches the kept K and V rows.
 [[nodiscard]] inline report evaluate_dota(const accel_config& c, const workload& w) {
   const auto& s = w.shape;
   const int d = s.head_dim;
   const int b = c.pe.v_bits;
   const int pb = c.pe.predictor_bits;
   const int rank = std::max(1, d / 4);
+  const double d_model = static_cast<double>(s.heads) * d;
   const auto g = detail::make_geometry(c, s, b, b);
   const pruning_stats st = with_histogram(w.stats);
   const double qerr = quantization_error(pb, pb);
   const double kept = iso_accuracy_kept(st.kept_fraction, std::sqrt(qerr * qerr + calibration::dota_low_rank_residual));
   const double kept_dram = detail::kept_union(kept, g, st.row_correlation);
   const double row = detail::row_bytes(d, b, c.mem.burst_bytes);
+  const double keys = g.units * g.keys_per_unit;
   report r;
   r.kind = c.kind;
   activity& a = r.act;
-  detail::add_dram_read(a, g.key_visits * detail::stream_bytes(d, b), false, true);  // detector pass
-  detail::add_dram_read(a, g.key_visits * kept_dram * row, true, true);              // kept K rows again
+  if (s.ph == phase::decode) detail::add_dram_read(a, g.key_visits * detail::stream_bytes(rank, pb), false, true);
+  detail::add_dram_read(a, g.key_visits * kept_dram * row, true, true);
   detail::add_dram_read(a, g.key_visits * kept_dram * row, true, false);
   detail::add_query_and_output(a, c, g, d);
   detail::mac_time t;
   activity pr;  // the prediction / filtering stage, priced separately too
-  const double projections = (g.key_visits + g.queries) * d * rank;  // K~ per fetched key, Q~ per row
-  pr.sram_read_bits += g.key_visits * d * static_cast<double>(b);
+  // K~ of every token (prefill; in decode only the new rows' tokens) and Q~ of every row
+  const double projected = (s.ph == phase::prefill ? keys : 0.0) + g.queries;
+  const double projections = projected * d_model * rank;
+  pr.sram_read_bits += projected * d_model * static_cast<double>(b);  // X rows to the detector
   pr.add_macs(b, pb, projections);
   t.predictor_cells += projections * mac_cells(b, pb);
+  pr.sram_read_bits += g.sram_key_reads * rank * static_cast<double>(pb);
   pr.add_macs(pb, pb, g.pairs * rank);
   t.predictor_cells += g.pairs * rank * mac_cells(pb, pb);
   pr.comparisons += g.pairs;  // threshold

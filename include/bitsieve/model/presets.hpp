@@ -59,7 +59,7 @@ inline constexpr accel_config bitstopper{
         .predictor_area_fraction = 0.0,
         .predictor_bits = 4,
         .load_balance = 1.0,
-        .query_rows = calibration::bitstopper_query_rows,  // not published (calibration.hpp)
+        .query_rows = calibration::bitstopper_query_rows,  // not published; derived in calibration.hpp
         .key_tile = 64,
         .peak_tflops = 0.0,
         .compute_efficiency = 1.0,
@@ -74,7 +74,7 @@ inline constexpr accel_config bitstopper{
         .dram_latency_cycles = latency_cycles(1000.0),
         .burst_bytes = 32,               // HBM2 BL4 x 64 b pseudo-channel
         .block_tokens = 32,              // DESIGN.md §3 storage blocks
-        .query_tile = calibration::bitstopper_query_rows,  // no query tiling: planes fetched per row pair
+        .query_tile = calibration::bitstopper_query_rows,  // no query tiling: planes fetched per row group
     },
     .energy = energy_28nm,
 };
@@ -187,6 +187,15 @@ inline constexpr accel_config h100{
     return h100;
   }
   return c;
+}
+
+/// The configuration of `kind` in a comparison hosted by `host`: the host itself, another
+/// bit-serial design's own preset, a MAC-array baseline normalised to the host, or the H100.
+[[nodiscard]] constexpr accel_config for_comparison(accelerator_kind kind, const accel_config& host) noexcept {
+  if (kind == host.kind) return host;
+  if (kind == accelerator_kind::bitstopper) return bitstopper;
+  if (kind == accelerator_kind::pade) return pade;
+  return baseline(host, kind);
 }
 
 /// A design scaled by `factor`: lanes, V-PU, area, SRAM, bandwidth and static power times factor.

@@ -6,10 +6,16 @@
 /// BitStopper evaluates OPT-1.3B and Llama2-7B on Wikitext-2 and Dolly at about 1k-4k tokens
 /// (REFERENCE.md §1.6); PADE lists Wikitext-2 2k, Dolly 15k, MMLU 0.5k, PG-19 100k (§2.6).
 ///
-/// Default statistics (LATS alpha 0.6, radius 5, the papers' default) are *assumed*, not measured:
-/// the papers report 40-90% sparsity across tasks (PADE Fig. 16b) and BitStopper's 3.2x over its
-/// dense baseline; DESIGN.md §8 measured 5.2 planes per key for the dropped keys of a sharp 12-bit
-/// head. Longer contexts and instruction data (Dolly) are sparser than Wikitext-2 perplexity runs.
+/// Default statistics (LATS alpha 0.6, radius 5, the papers' default) are *assumed*, not measured.
+/// Method: each paper's hardware is provisioned for a survivor fraction at which its QK lanes and
+/// its V-PU take equal time, kappa* = planes x ceil(d/64) x v_macs / (lanes x d):
+/// - BitStopper (32 lanes, 64 V MACs, ~5.6 of 12 planes): kappa* ~ 0.175; its workloads get
+///   0.15-0.20 (geometric mean 0.17);
+/// - PADE (128 lanes, 128 V MACs, ~3.6 of 8 planes): kappa* ~ 0.056; its workloads get 0.02-0.12
+///   (geometric mean 0.055), sparser for longer contexts (Dolly 15k, PG-19 100k) and denser for
+///   short MMLU prompts.
+/// Dropped keys stop after 3.2-4.5 of 12 planes (DESIGN.md §8 measured ~5 for a sharp 12-bit head
+/// at the papers' default). Both agree with the papers' 40-90% sparsity range (PADE Fig. 16b).
 /// Replace them with measured ones: bitsieve-model --stats FILE (bitsieve-eval --json output).
 #pragma once
 
@@ -57,28 +63,26 @@ inline workload_shape with(workload_shape s, std::int64_t seq_len, phase ph, std
     const char* assumed = "assumed default (LATS alpha 0.6, radius 5; model/workload_presets.hpp)";
     // BitStopper's evaluation (REFERENCE.md §1.6): OPT-1.3B and Llama2-7B, Wikitext-2 and Dolly
     v.push_back(make_workload("opt1.3b-wikitext2", "BitStopper: OPT-1.3B, Wikitext-2, 2k prefill",
-                              with(detail::opt_1_3b, 2048, phase::prefill), 0.15, 4.5, assumed));
+                              with(detail::opt_1_3b, 2048, phase::prefill), 0.20, 4.5, assumed));
     v.push_back(make_workload("opt1.3b-dolly", "BitStopper: OPT-1.3B, Dolly, 2k prefill (OPT's context)",
-                              with(detail::opt_1_3b, 2048, phase::prefill), 0.10, 4.3, assumed));
+                              with(detail::opt_1_3b, 2048, phase::prefill), 0.15, 4.3, assumed));
     v.push_back(make_workload("llama2-7b-wikitext2", "BitStopper/PADE: Llama2-7B, Wikitext-2, 2k prefill",
-                              with(detail::llama2_7b, 2048, phase::prefill), 0.15, 4.5, assumed));
+                              with(detail::llama2_7b, 2048, phase::prefill), 0.20, 4.5, assumed));
     v.push_back(make_workload("llama2-7b-dolly", "BitStopper: Llama2-7B, Dolly, 4k prefill",
-                              with(detail::llama2_7b, 4096, phase::prefill), 0.08, 4.2, assumed));
-    // PADE's benchmarks (REFERENCE.md §2.6), a representative subset. PADE provisions its V-PU at
-    // 1/8 of the QK lanes' throughput, which balances the two stages at about 5-6% survivors
-    // (planes x ceil(d/64) x v_macs / (lanes x d) with ~3.6 of 8 planes read); its runs are
-    // sparser than BitStopper's (BUI-GF + ISTA, 40-90% sparsity in Fig. 16b).
+                              with(detail::llama2_7b, 4096, phase::prefill), 0.15, 4.2, assumed));
+    // PADE's benchmarks (REFERENCE.md §2.6), a representative subset (see the file comment for
+    // the default statistics).
     const char* pade_default = "assumed default (PADE standard mode, ISTA; model/workload_presets.hpp)";
     v.push_back(make_workload("llama3-8b-mmlu", "PADE: Llama3-8B (GQA 4), MMLU, 0.5k prefill",
-                              with(detail::llama3_8b, 512, phase::prefill), 0.10, 3.8, pade_default));
+                              with(detail::llama3_8b, 512, phase::prefill), 0.12, 3.8, pade_default));
     v.push_back(make_workload("llama3-8b-wikitext2", "PADE: Llama3-8B (GQA 4), Wikitext-2, 2k prefill",
-                              with(detail::llama3_8b, 2048, phase::prefill), 0.06, 3.6, pade_default));
+                              with(detail::llama3_8b, 2048, phase::prefill), 0.07, 3.6, pade_default));
     v.push_back(make_workload("bloom1.7b-wikitext2", "PADE: Bloom-1.7B, Wikitext-2, 2k prefill",
-                              with(detail::bloom_1_7b, 2048, phase::prefill), 0.06, 3.6, pade_default));
+                              with(detail::bloom_1_7b, 2048, phase::prefill), 0.07, 3.6, pade_default));
     v.push_back(make_workload("qwen-7b-dolly", "PADE: Qwen-7B, Dolly, 15k prefill",
-                              with(detail::qwen_7b, 15360, phase::prefill), 0.03, 3.4, pade_default));
+                              with(detail::qwen_7b, 15360, phase::prefill), 0.04, 3.4, pade_default));
     v.push_back(make_workload("llama2-7b-pg19-decode", "PADE: Llama2-7B, PG-19, 100k context, 64 decode steps",
-                              with(detail::llama2_7b, 100000, phase::decode, 1, 64), 0.015, 3.2, pade_default));
+                              with(detail::llama2_7b, 100000, phase::decode, 1, 64), 0.02, 3.2, pade_default));
     // The GPU comparison: serving (prefill then decode) at batch 16 (PADE used batch 8-128)
     v.push_back(make_workload("llama2-7b-serve-prefill", "H100 study: Llama2-7B, batch 16, 2k prompt prefill",
                               with(detail::llama2_7b, 2048, phase::prefill, 16), 0.06, 3.6, pade_default));
