@@ -30,6 +30,8 @@ set(BITSIEVE_HEADERS
   bitsieve/tile/head_tail.hpp
   bitsieve/simd/scalar.hpp
   bitsieve/simd/avx2.hpp
+  bitsieve/simd/block_ops.hpp
+  bitsieve/detail/fast_exp.hpp
   bitsieve/simd/dispatch.hpp
   bitsieve/kernel/detail/views.hpp
   bitsieve/kernel/detail/engine.hpp

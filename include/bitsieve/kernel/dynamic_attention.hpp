@@ -51,20 +51,9 @@ class dynamic_attention {
       case tile_order_kind::interleaved:
         cfg_.tile_order = [t = tile::interleaved{c_.tile_size}](std::size_t n) { return t.order(n); };
         break;
-      case tile_order_kind::head_tail: {
-        const std::size_t sink = c_.sink;
-        const std::size_t ts = c_.tile_size;
-        cfg_.tile_order = [sink, ts](std::size_t n) {
-          // the tiles holding the first `sink` tokens, then the rest from the most recent back
-          const std::size_t tt = ts == 0 ? 1 : ts;
-          const std::size_t head = ts == 0 ? n : std::min(n, (sink + tt - 1) / tt);
-          std::vector<std::size_t> o;
-          for (std::size_t i = 0; i < head; ++i) o.push_back(i);
-          for (std::size_t i = n; i > head; --i) o.push_back(i - 1);
-          return o;
-        };
+      case tile_order_kind::head_tail:
+        cfg_.tile_order = [t = tile::head_tail<>{c_.tile_size, c_.sink}](std::size_t n) { return t.order(n); };
         break;
-      }
     }
   }
 

@@ -16,7 +16,9 @@
 #include <span>
 #include <vector>
 
+#include "bitsieve/detail/fast_exp.hpp"
 #include "bitsieve/kernel/detail/views.hpp"
+#include "bitsieve/simd/block_ops.hpp"
 #include "bitsieve/kernel/stats.hpp"
 #include "bitsieve/margin/exact.hpp"
 #include "bitsieve/simd/dispatch.hpp"
@@ -30,6 +32,7 @@ struct engine_config {
   bool bidirectional = false;  ///< count active bits as min(ones, zeros)
   std::size_t tile_size = 0;   ///< tokens per tile, rounded up to 32; 0: one tile
   std::function<std::vector<std::size_t>(std::size_t)> tile_order;  ///< n tiles -> visit order
+  bool fast_path = true;       ///< allow the int32 block-vectorised lock-step path (tests turn it off)
 };
 
 /// One query's state: tables, running maximum, mass sums, online softmax, stats.
@@ -53,28 +56,48 @@ struct query_state {
 
   static constexpr double tiny = -80.0;  // e^-80: terms below are left out of lower-bound sums
 
+  // Certified sums use fast_exp rounded the safe way: lower-bound terms scaled down, upper-bound
+  // terms scaled up by its relative error bound (and the rescale factors likewise).
+  static constexpr double down = 1.0 - 4 * fast_exp_rel_error;
+  static constexpr double up = 1.0 + 4 * fast_exp_rel_error;
+
   void raise_max(score_t l) {
     if (l <= m) return;
     if (m != score_min) {
-      const double f = std::exp(-c * static_cast<double>(l - m));
-      zl *= f;
-      du *= f;
+      const double f = fast_exp(-c * static_cast<double>(l - m));
+      zl *= f * down;
+      du *= f * up;
     }
     m = l;
   }
   [[nodiscard]] double rel(score_t s) const noexcept { return c * static_cast<double>(s - m); }
   void add_lower(score_t l) {
     const double e = rel(l);
-    if (e > tiny) zl += std::exp(e);  // leaving tiny terms out keeps zl a lower bound
+    if (e > tiny) zl += fast_exp(e) * down;  // leaving tiny terms out keeps zl a lower bound
   }
   void add_upper(score_t u) {
     const double e = rel(u);
     if (e > 700.0) {
       du_overflow = true;
     } else {
-      du += e > tiny ? std::exp(e) : std::exp(tiny);  // rounding tiny terms up keeps du an upper bound
+      du += (e > tiny ? fast_exp(e) : fast_exp(tiny)) * up;  // rounding tiny terms up keeps du an upper bound
     }
   }
+  /// Like add_upper, but each term rounded up to the next quarter power of two (<= 19% above
+  /// e^x): a few instructions instead of an exponential per dropped key.
+  void add_upper_coarse(score_t u) {
+    const double e = rel(u);
+    if (e > 700.0) {
+      du_overflow = true;
+      return;
+    }
+    static constexpr double quarter[4] = {1.0, 1.189207115002721, 1.4142135623730951, 1.681792830507429};
+    const double t = (e > tiny ? e : tiny) * 1.4426950408889634 * 4.0 * up;  // log2(e^x) in quarters, rounded up
+    const auto qn = static_cast<std::int64_t>(std::ceil(t + 1e-9));
+    const std::int64_t n = qn >> 2;  // floor division (arithmetic shift)
+    du += quarter[qn & 3] * std::bit_cast<double>(static_cast<std::uint64_t>(n + 1023) << 52);
+  }
+
   void push_best(score_t l) {
     if (k == 0) return;
     if (best.size() < k) {
@@ -99,28 +122,30 @@ struct query_state {
   void finish_survivor(std::size_t token, score_t s, const float* v, std::size_t dv, int planes) {
     if (trace != nullptr) trace[token] = static_cast<std::uint8_t>(planes | 0x80);
     add_lower(s);
-    push_best(s);
+    if (k != 0) push_best(s);
     const double logit = c * static_cast<double>(s);
+    double f = 1.0;
     if (logit > sm_max) {
-      const double f = std::exp(sm_max - logit);
+      f = fast_exp(sm_max - logit);
       sm_sum *= f;
-      for (double& a : acc) a *= f;
       sm_max = logit;
     }
-    const double w = std::exp(logit - sm_max);
+    const double w = fast_exp(logit - sm_max);
     sm_sum += w;
-    for (std::size_t i = 0; i < dv; ++i) acc[i] += w * static_cast<double>(v[i]);
+    scale_axpy(acc.data(), f, w, v, dv);
     st.survivors += 1;
     st.planes_read += static_cast<std::uint64_t>(planes);
     st.stop_histogram[static_cast<std::size_t>(planes)] += 1;
     st.value_rows_read += 1;
     st.v_bytes_read += dv * sizeof(float);
   }
-  void finish_dropped(std::size_t token, score_t l, score_t u, int planes) {
+  /// `with_lower`: add the key's lower bound to zl (mass_budget needs it; for other policies the
+  /// bound's denominator uses the survivors only, which is still a lower bound of Z).
+  void finish_dropped(std::size_t token, score_t l, score_t u, int planes, bool with_lower) {
     if (trace != nullptr) trace[token] = static_cast<std::uint8_t>(planes);
-    add_lower(l);
-    add_upper(u);
-    push_best(l);
+    if (with_lower) add_lower(l);
+    add_upper_coarse(u);
+    if (k != 0) push_best(l);
     st.planes_read += static_cast<std::uint64_t>(planes);
     st.stop_histogram[static_cast<std::size_t>(planes)] += 1;
   }
@@ -138,10 +163,19 @@ class engine {
     std::size_t max_visible = 0;
     for (const auto& q : group) max_visible = std::max(max_visible, q.visible);
     const std::size_t blocks = (max_visible + block_tokens - 1) / block_tokens;
+    bool fast = cfg_.fast_path && !kv_.format.sign_magnitude;
+    for (const auto& q : group) fast = fast && int32_safe(q);
+    const auto tile = [&](std::span<query_state> qs, std::size_t b0, std::size_t b1) {
+      if (fast) {
+        lockstep_tile_fast(qs, b0, b1);
+      } else {
+        lockstep_tile(qs, b0, b1);
+      }
+    };
     if (cfg_.lanes == 0 && group.size() > 1 && all_same_visible(group)) {
       const std::size_t n_tiles = (blocks + tile_blocks - 1) / tile_blocks;
       for (const std::size_t t : cfg_.tile_order(n_tiles)) {
-        lockstep_tile(group, t * tile_blocks, std::min(blocks, (t + 1) * tile_blocks));
+        tile(group, t * tile_blocks, std::min(blocks, (t + 1) * tile_blocks));
       }
     } else {
       for (auto& q : group) {
@@ -151,7 +185,7 @@ class engine {
           const std::size_t b0 = t * tile_blocks;
           const std::size_t b1 = std::min(qb, (t + 1) * tile_blocks);
           if (cfg_.lanes == 0) {
-            lockstep_tile(std::span<query_state>(&q, 1), b0, b1);
+            tile(std::span<query_state>(&q, 1), b0, b1);
           } else {
             ooo_tile(q, b0, b1);
           }
@@ -162,6 +196,134 @@ class engine {
   }
 
  private:
+  /// Two's complement partial scores and bounds fit int32 with room: 2^(B-1) sum|q| <= 2^30.
+  [[nodiscard]] bool int32_safe(const query_state& q) const noexcept {
+    const score_t abs_sum = q.sums.pos - q.sums.neg;
+    return abs_sum <= (score_t{1} << (31 - kv_.format.bits));
+  }
+
+  /// Lock-step rounds, fast path (two's complement, int32 scores): whole-block updates and
+  /// threshold masks; the same decisions as lockstep_tile (tested).
+  void lockstep_tile_fast(std::span<query_state> group, std::size_t b0, std::size_t b1) {
+    const std::size_t nb = b1 - b0;
+    const std::size_t G = group.size();
+    const int planes = kv_.format.planes;
+    live_.assign(G * nb, 0U);
+    s32_.assign(G * nb * block_tokens, 0);
+    for (std::size_t g = 0; g < G; ++g) {
+      for (std::size_t i = 0; i < nb; ++i) {
+        live_[g * nb + i] = valid_mask(group[g], b0 + i);
+        group[g].st.keys += static_cast<std::uint64_t>(std::popcount(live_[g * nb + i]));
+      }
+    }
+    alignas(64) std::int32_t dot[block_tokens];
+    alignas(64) std::int32_t cnt[block_tokens];
+    const auto d = static_cast<std::int32_t>(kv_.head_dim);
+    for (int r = 0; r < planes; ++r) {
+      const auto w = static_cast<std::int32_t>(kv_.format.weight[static_cast<std::size_t>(r)]);
+      for (std::size_t i = 0; i < nb; ++i) {
+        std::uint32_t any = 0;
+        for (std::size_t g = 0; g < G; ++g) any |= live_[g * nb + i];
+        if (any == 0) continue;
+        const std::size_t b = b0 + i;
+        const std::uint8_t* plane = kv_.plane(b, r);
+        block_popcounts(plane, kv_.dim_groups, cnt);
+        for (std::size_t g = 0; g < G; ++g) {
+          std::uint32_t lv = live_[g * nb + i];
+          if (lv == 0) continue;
+          query_state& q = group[g];
+          q.scorer.score_block(plane, dot);
+          block_accumulate(s32_.data() + (g * nb + i) * block_tokens, dot, w);
+          q.st.block_planes_read += 1;
+          q.st.block_token_planes_read += static_cast<std::uint64_t>(std::popcount(valid_mask(q, b)));
+          q.st.k_bytes_read += kv_.plane_bytes();
+          q.st.active_bits += block_active(cnt, lv, d, cfg_.bidirectional);
+        }
+      }
+      for (std::size_t g = 0; g < G; ++g) decide_round_fast(group[g], g, nb, b0, r + 1);
+    }
+    for (std::size_t g = 0; g < G; ++g) {
+      query_state& q = group[g];
+      for (std::size_t i = 0; i < nb; ++i) {
+        std::uint32_t lv = live_[g * nb + i];
+        while (lv != 0U) {
+          const auto t = static_cast<std::size_t>(std::countr_zero(lv));
+          lv &= lv - 1U;
+          const std::size_t token = (b0 + i) * block_tokens + t;
+          q.finish_survivor(token, s32_[(g * nb + i) * block_tokens + t], kv_.value_row(token), kv_.value_dim, planes);
+        }
+      }
+    }
+  }
+
+  static std::int32_t clamp32(double x) noexcept {
+    if (!(x > -2147483648.0)) return std::numeric_limits<std::int32_t>::min();
+    if (!(x < 2147483647.0)) return std::numeric_limits<std::int32_t>::max();
+    return static_cast<std::int32_t>(x);
+  }
+
+  void decide_round_fast(query_state& q, std::size_t g, std::size_t nb, std::size_t b0, int done) {
+    const interval u = margin::exact::unseen_desc(kv_.format, q.sums, done, 0);
+    std::uint32_t* live = live_.data() + g * nb;
+    const std::int32_t* S = s32_.data() + g * nb * block_tokens;
+    std::int32_t best = std::numeric_limits<std::int32_t>::min();
+    bool any = false;
+    for (std::size_t i = 0; i < nb; ++i) {
+      if (live[i] == 0U) continue;
+      any = true;
+      best = std::max(best, block_max(S + i * block_tokens, live[i]));
+    }
+    if (!any) return;
+    q.st.rounds += 1;
+    q.raise_max(best + u.lo);
+    round_state rs = state_of(q);
+    if (Threshold::needs_z_lower) {
+      // only keys with c (S + u.lo - M) > tiny contribute (the rest are left out: still a lower bound)
+      const std::int32_t zcut = clamp32(std::floor(static_cast<double>(q.m - u.lo) + query_state::tiny / q.c));
+      double z = q.zl;
+      for (std::size_t i = 0; i < nb; ++i) {
+        if (live[i] == 0U) continue;
+        std::uint32_t big = live[i] & ~block_less(S + i * block_tokens, zcut);
+        while (big != 0U) {
+          const auto t = static_cast<std::size_t>(std::countr_zero(big));
+          big &= big - 1U;
+          const double e = q.rel(S[i * block_tokens + t] + u.lo);
+          if (e > query_state::tiny) z += fast_exp(e) * query_state::down;
+        }
+      }
+      rs.z_lower = z;
+    }
+    if (thr_.kth() > 0) {
+      kth_buf_.clear();
+      for (std::size_t i = 0; i < nb; ++i) {
+        std::uint32_t lv = live[i];
+        while (lv != 0U) {
+          const auto t = static_cast<std::size_t>(std::countr_zero(lv));
+          lv &= lv - 1U;
+          kth_buf_.push_back(S[i * block_tokens + t] + u.lo);
+        }
+      }
+      rs.kth_lower = q.kth_lower(kth_buf_);
+    }
+    const score_t cut = thr_.cutoff(rs);
+    if (cut == score_min) return;
+    const score_t x = cut - u.hi;  // drop iff S + u.hi < cut  <=>  S < cut - u.hi
+    const std::int32_t x32 = x <= std::numeric_limits<std::int32_t>::min() ? std::numeric_limits<std::int32_t>::min()
+                             : x >= std::numeric_limits<std::int32_t>::max() ? std::numeric_limits<std::int32_t>::max()
+                                                                              : static_cast<std::int32_t>(x);
+    for (std::size_t i = 0; i < nb; ++i) {
+      if (live[i] == 0U) continue;
+      std::uint32_t drop = live[i] & block_less(S + i * block_tokens, x32);
+      live[i] &= ~drop;
+      while (drop != 0U) {
+        const auto t = static_cast<std::size_t>(std::countr_zero(drop));
+        drop &= drop - 1U;
+        const score_t sv = S[i * block_tokens + t];
+        q.finish_dropped((b0 + i) * block_tokens + t, sv + u.lo, sv + u.hi, done, Threshold::needs_z_lower);
+      }
+    }
+  }
+
   static bool all_same_visible(std::span<query_state> group) {
     for (const auto& q : group) {
       if (q.visible != group[0].visible) return false;
@@ -307,7 +469,7 @@ class engine {
           const score_t l = S[x] + lo;
           if (Threshold::needs_z_lower) {
             const double e = q.rel(l);
-            if (e > query_state::tiny) z += std::exp(e);
+            if (e > query_state::tiny) z += fast_exp(e) * query_state::down;
           }
           if (thr_.kth() > 0) kth_buf_.push_back(l);
         }
@@ -326,7 +488,7 @@ class engine {
         const interval iv = sm ? margin::exact::unseen_desc(kv_.format, q.sums, done, sigma_[g * nb * block_tokens + x]) : u;
         if (S[x] + iv.hi < cut) {
           live[i] &= ~(1U << t);
-          q.finish_dropped((b0 + i) * block_tokens + t, S[x] + iv.lo, S[x] + iv.hi, done);
+          q.finish_dropped((b0 + i) * block_tokens + t, S[x] + iv.lo, S[x] + iv.hi, done, Threshold::needs_z_lower);
         }
       }
     }
@@ -399,7 +561,7 @@ class engine {
         round_state rs = state_of(q);
         if (Threshold::needs_z_lower) {
           const double e = q.rel(ln.lower);
-          rs.z_lower = q.zl + (e > query_state::tiny ? std::exp(e) : 0.0);
+          rs.z_lower = q.zl + (e > query_state::tiny ? fast_exp(e) * query_state::down : 0.0);
         }
         if (thr_.kth() > 0) {
           kth_buf_.clear();
@@ -411,7 +573,7 @@ class engine {
         const score_t cut = thr_.cutoff(rs);
         bool finished = false;
         if (ln.s + iv.hi < cut) {
-          q.finish_dropped(ln.token, ln.s + iv.lo, ln.s + iv.hi, done);
+          q.finish_dropped(ln.token, ln.s + iv.lo, ln.s + iv.hi, done, Threshold::needs_z_lower);
           finished = true;
         } else if (done == planes) {
           q.finish_survivor(ln.token, ln.s, kv_.value_row(ln.token), kv_.value_dim, planes);
@@ -457,6 +619,7 @@ class engine {
   const kv_view& kv_;
   std::vector<std::uint32_t> live_;   // (G, blocks of tile) live masks
   std::vector<score_t> s_;            // (G, tile tokens) partial scores
+  std::vector<std::int32_t> s32_;     // (G, tile tokens) partial scores, fast path
   std::vector<score_t> sigma_;        // (G, tile tokens) q . sign plane (sign-magnitude)
   std::vector<score_t> kth_buf_;
   std::vector<std::uint32_t> plane_masks_;

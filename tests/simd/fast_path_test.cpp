@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: Apache-2.0
+// The lock-step fast path (int32 block updates and masks) makes exactly the decisions of the
+// generic path and produces bit-identical outputs and stats; fast_exp meets its error bound.
+#include <bitsieve/detail/fast_exp.hpp>
+#include <bitsieve/kernel/dynamic_attention.hpp>
+#include <bitsieve/simd/block_ops.hpp>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+namespace {
+template <class T>
+void compare_paths(const T& thr, std::size_t n, std::size_t d, std::size_t tile, float sharp, unsigned seed) {
+  using F = bitsieve::format::twos_complement<12>;
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> nd;
+  std::vector<float> k(n * d), v(n * 8), q(3 * d);
+  for (auto& x : k) x = nd(rng);
+  for (auto& x : v) x = nd(rng);
+  for (auto& x : q) x = nd(rng) * sharp;
+  bitsieve::key_value_cache<F> cache(d, 8);
+  cache.append(k, v);
+  const auto kv = cache.view();
+  bitsieve::detail::engine_config fast, slow;
+  fast.tile_size = slow.tile_size = tile;
+  fast.tile_order = slow.tile_order = [](std::size_t m) { return bitsieve::tile::interleaved{}.order(m); };
+  slow.fast_path = false;
+  const std::vector<std::size_t> vis{n, n - 1, 1 + n / 2};
+  std::vector<float> o1(3 * 8), o2(3 * 8);
+  std::vector<std::uint8_t> t1(3 * n), t2(3 * n);
+  const auto s1 = bitsieve::detail::attend(thr, fast, kv, q, o1, vis, false, 12, 0.0, t1);
+  const auto s2 = bitsieve::detail::attend(thr, slow, kv, q, o2, vis, false, 12, 0.0, t2);
+  CHECK(t1 == t2);
+  CHECK(o1 == o2);
+  CHECK(s1.stop_histogram == s2.stop_histogram);
+  CHECK(s1.block_planes_read == s2.block_planes_read);
+  CHECK(s1.active_bits == s2.active_bits);
+  CHECK(s1.rounds == s2.rounds);
+  CHECK(s1.dropped_mass_bound_sum == s2.dropped_mass_bound_sum);
+}
+}  // namespace
+
+TEST_SUITE("simd") {
+  TEST_CASE("simd/fast_exp: relative error below fast_exp_rel_error on [-700, 700]") {
+    double worst = 0;
+    for (double x = -700.0; x <= 700.0; x += 0.00937) {
+      worst = std::max(worst, std::fabs(bitsieve::detail::fast_exp(x) / std::exp(x) - 1.0));
+    }
+    CHECK(worst < bitsieve::detail::fast_exp_rel_error);
+    CHECK(bitsieve::detail::fast_exp(-800.0) == 0.0);
+    CHECK(bitsieve::detail::fast_exp(0.0) == doctest::Approx(1.0).epsilon(1e-12));
+  }
+
+  TEST_CASE("simd/block_ops: masked max, less-than masks and active-bit sums match plain loops") {
+    std::mt19937 rng(3);
+    std::uniform_int_distribution<std::int32_t> val(-1000000, 1000000);
+    std::uniform_int_distribution<std::uint32_t> bits;
+    for (int trial = 0; trial < 200; ++trial) {
+      std::int32_t s[32], cnt[32], dot[32];
+      for (int t = 0; t < 32; ++t) {
+        s[t] = val(rng);
+        dot[t] = val(rng) / 64;
+        cnt[t] = static_cast<std::int32_t>(bits(rng) % 65);
+      }
+      const std::uint32_t live = trial == 0 ? 0U : bits(rng);
+      const std::int32_t x = val(rng);
+      std::int32_t mx = std::numeric_limits<std::int32_t>::min();
+      std::uint32_t less = 0;
+      std::uint64_t act = 0, actb = 0;
+      for (int t = 0; t < 32; ++t) {
+        if (((live >> t) & 1U) != 0U) {
+          mx = std::max(mx, s[t]);
+          act += static_cast<std::uint64_t>(cnt[t]);
+          actb += static_cast<std::uint64_t>(std::min(cnt[t], 64 - cnt[t]));
+        }
+        less |= (s[t] < x ? 1U : 0U) << t;
+      }
+      CHECK(bitsieve::detail::block_max(s, live) == mx);
+      CHECK(bitsieve::detail::block_less(s, x) == less);
+      CHECK(bitsieve::detail::block_active(cnt, live, 64, false) == act);
+      CHECK(bitsieve::detail::block_active(cnt, live, 64, true) == actb);
+      std::int32_t s2[32];
+      for (int t = 0; t < 32; ++t) s2[t] = s[t];
+      bitsieve::detail::block_accumulate(s2, dot, -8);
+      for (int t = 0; t < 32; ++t) CHECK(s2[t] == s[t] - 8 * dot[t]);
+    }
+  }
+
+  TEST_CASE("simd/fast path: same decisions, outputs and stats as the generic lock-step path") {
+    for (const std::size_t tile : {0U, 64U}) {
+      compare_paths(bitsieve::threshold::lats{}, 333, 64, tile, 3.0F, 1);
+      compare_paths(bitsieve::threshold::lats{1.0, 5.0}, 500, 13, tile, 6.0F, 2);
+      compare_paths(bitsieve::threshold::mass_budget{0.01}, 400, 64, tile, 3.0F, 3);
+      compare_paths(bitsieve::threshold::top_k{7}, 300, 40, tile, 2.0F, 4);
+      compare_paths(bitsieve::threshold::fixed{1.0}, 300, 64, tile, 2.0F, 5);
+      compare_paths(bitsieve::threshold::dense{}, 100, 128, tile, 1.0F, 6);
+    }
+  }
+}
