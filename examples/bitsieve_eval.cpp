@@ -7,6 +7,7 @@
 #include <bitsieve/io/json.hpp>
 #include <bitsieve/io/npy.hpp>
 #include <bitsieve/io/trace.hpp>
+#include <bitsieve/kernel/reference.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -305,26 +306,17 @@ metrics evaluate_format(const dataset& ds, const options& o) {
   m.stats = attn.run(queries, cache, out, visible, trace);
   m.rows = n_rows;
 
-  std::vector<double> p(ds.n_k), ref(ds.dv), qd(ds.dv), got(ds.dv);
+  std::vector<double> qd(ds.dv), got(ds.dv);
   std::vector<bitsieve::score_t> iscore(ds.n_k);
   for (std::size_t i = 0; i < n_rows; ++i) {
     const float* q = ds.q.data() + (first + i) * ds.d;
     const std::size_t n = visible[i];
     // Reference: exact attention in double on the unquantized inputs.
-    double mx = -1e300;
-    for (std::size_t j = 0; j < n; ++j) {
-      double acc = 0;
-      for (std::size_t x = 0; x < ds.d; ++x) acc += static_cast<double>(q[x]) * ds.k[j * ds.d + x];
-      p[j] = s * acc;
-      mx = std::max(mx, p[j]);
-    }
-    double z = 0;
-    for (std::size_t j = 0; j < n; ++j) z += (p[j] = std::exp(p[j] - mx));
-    std::fill(ref.begin(), ref.end(), 0.0);
-    for (std::size_t j = 0; j < n; ++j) {
-      p[j] /= z;
-      for (std::size_t x = 0; x < ds.dv; ++x) ref[x] += p[j] * ds.v[j * ds.dv + x];
-    }
+    const auto rr = bitsieve::dense_attention_reference_row(std::span<const float>(ds.q), std::span<const float>(ds.k),
+                                                            std::span<const float>(ds.v), ds.n_q, ds.n_k, ds.d, ds.dv,
+                                                            s, o.causal, first + i);
+    const std::vector<double>& p = rr.probabilities;
+    const std::vector<double>& ref = rr.out;
     // Dense attention on the quantized inputs (integer scores), for the quantization error.
     const auto qq = bitsieve::quantize(std::span<const float>(q, ds.d), o.query_bits, "query");
     const double c = qq.scale * kq.scale * s;
@@ -346,10 +338,10 @@ metrics evaluate_format(const dataset& ds, const options& o) {
     // The kernel's decisions.
     const std::uint8_t* tr = trace.data() + i * ds.n_k;
     double recall = 0, planes = 0;
-    std::size_t kept = 0, ref_top = 0, ker_top = n;
+    std::size_t kept = 0, ker_top = n;
+    const std::size_t ref_top = rr.top1;
     for (std::size_t j = 0; j < n; ++j) {
       planes += tr[j] & 0x7F;
-      if (p[j] > p[ref_top]) ref_top = j;
       if ((tr[j] & bitsieve::key_kept_flag) != 0) {
         ++kept;
         recall += p[j];
