@@ -69,7 +69,8 @@ class dynamic_attention {
                        c_.options.softmax_scale);
     const auto vis = detail::visible_rows(n_q, kv.tokens, is_causal, "bitsieve::dynamic_attention::prefill");
     return std::visit([&](const auto& t) {
-      return detail::attend(t, cfg_, kv, queries, outs, vis, false, c_.options.query_bits, c_.options.softmax_scale);
+      return detail::attend(t, cfg_, kv, queries, outs, vis, false, c_.options.query_bits, c_.options.softmax_scale, {},
+                            c_.options.threads);
     }, c_.threshold);
   }
 
@@ -84,7 +85,7 @@ class dynamic_attention {
     if (!key_trace.empty()) std::fill(key_trace.begin(), key_trace.end(), std::uint8_t{0});
     return std::visit([&](const auto& t) {
       return detail::attend(t, cfg_, kv, queries, outs, visible, false, c_.options.query_bits, c_.options.softmax_scale,
-                            key_trace);
+                            key_trace, c_.options.threads);
     }, c_.threshold);
   }
 

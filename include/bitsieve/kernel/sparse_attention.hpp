@@ -13,8 +13,11 @@
 
 #include <cmath>
 #include <cstddef>
+#include <exception>
+#include <mutex>
 #include <span>
 #include <string>
+#include <thread>
 #include <variant>
 #include <vector>
 
@@ -49,6 +52,11 @@ struct attention_options {
   double softmax_scale = 0.0;
   /// Query width; 0 means the policy bundle's query_bits (12 unless it says otherwise).
   int query_bits = 0;
+  /// Threads (std::thread). decode: the key range is split into `threads` contiguous parts, each
+  /// with its own running state, merged at the end (deterministic for a given count; a part's
+  /// running maximum is a lower bound of the whole one, so a part never drops a key the whole
+  /// would keep and mass_budget stays certified). prefill / decode_group: rows split across threads.
+  unsigned threads = 1;
 };
 
 namespace detail {
@@ -64,6 +72,7 @@ inline void prepare_query(query_state& qs, std::span<const float> query, const k
     throw invalid_argument(std::string(where) + ": the logit scale scale_q * scale_k * softmax_scale is not positive and finite");
   }
   qs.visible = visible;
+  qs.n_keys = visible;
   qs.acc.assign(kv.value_dim, 0.0);
   qs.k = k;
   (void)where;
@@ -100,20 +109,13 @@ inline std::vector<std::size_t> visible_rows(std::size_t n_q, std::size_t n_k, b
   return vis;
 }
 
-/// Runs `n_q` queries (row-major) against `kv` with visible[i] keys each, `group` of them at a time.
+/// Runs `n_q` queries (row-major) against `kv` with visible[i] keys each, on one thread; with
+/// `share_group` all rows form one group that reads each block plane once.
 template <ThresholdPolicy T>
-attention_stats attend(const T& thr, const engine_config& cfg, const kv_view& kv, std::span<const float> queries,
-                       std::span<float> outs, std::span<const std::size_t> visible, bool share_group,
-                       int query_bits, double softmax_scale, std::span<std::uint8_t> trace = {}) {
-  const status ok = thr.validate();
-  if (!ok) throw invalid_argument(ok.message);
+attention_stats attend_serial(const T& thr, const engine_config& cfg, const kv_view& kv, std::span<const float> queries,
+                              std::span<float> outs, std::span<const std::size_t> visible, bool share_group,
+                              int query_bits, double softmax_scale, std::span<std::uint8_t> trace) {
   const std::size_t n_q = visible.size();
-  if (!trace.empty() && trace.size() != n_q * kv.tokens) {
-    throw invalid_argument("bitsieve::sparse_attention: the key trace must have n_queries x n_keys entries");
-  }
-  for (const std::size_t v : visible) {
-    if (v == 0 || v > kv.tokens) throw invalid_argument("bitsieve::sparse_attention: a query must see 1..n_keys keys");
-  }
   attention_stats total;
   total.key_bits = kv.format.bits;
   engine<T> eng(thr, cfg, kv);
@@ -127,8 +129,103 @@ attention_stats attend(const T& thr, const engine_config& cfg, const kv_view& kv
       if (!trace.empty()) states[j].trace = trace.data() + (i0 + j) * kv.tokens;
     }
     eng.run(states, outs.subspan(i0 * kv.value_dim, step * kv.value_dim));
-    for (const auto& s : states) total += s.st;
+    for (const auto& st : states) total += st.st;
   }
+  return total;
+}
+
+/// One query, its key blocks split into `threads` contiguous parts run in parallel and merged.
+template <ThresholdPolicy T>
+attention_stats attend_split_keys(const T& thr, const engine_config& cfg, const kv_view& kv,
+                                  std::span<const float> query, std::span<float> out, std::size_t visible,
+                                  int query_bits, double softmax_scale, std::span<std::uint8_t> trace,
+                                  unsigned threads) {
+  const std::size_t qb = (visible + block_tokens - 1) / block_tokens;
+  const std::size_t parts = std::min<std::size_t>(threads, qb);
+  std::vector<query_state> states(parts);
+  for (std::size_t i = 0; i < parts; ++i) {
+    prepare_query(states[i], query, kv, query_bits, softmax_scale, visible, thr.kth(), "bitsieve::sparse_attention");
+    states[i].first_block = qb * i / parts;
+    states[i].visible = std::min(visible, qb * (i + 1) / parts * block_tokens);
+    if (!trace.empty()) states[i].trace = trace.data();
+  }
+  const auto work = [&](std::size_t i) {
+    engine<T> eng(thr, cfg, kv);
+    eng.process(std::span<query_state>(&states[i], 1));
+  };
+  std::vector<std::thread> pool;
+  std::exception_ptr err;
+  std::mutex err_mu;
+  for (std::size_t i = 1; i < parts; ++i) {
+    pool.emplace_back([&, i] {
+      try {
+        work(i);
+      } catch (...) {
+        const std::lock_guard<std::mutex> lock(err_mu);
+        err = std::current_exception();
+      }
+    });
+  }
+  work(0);
+  for (auto& t : pool) t.join();
+  if (err) std::rethrow_exception(err);
+  for (std::size_t i = 1; i < parts; ++i) merge_into(states[0], states[i]);
+  engine<T>(thr, cfg, kv).finish(states[0], out);
+  attention_stats total = states[0].st;
+  total.key_bits = kv.format.bits;
+  return total;
+}
+
+/// Runs `n_q` queries (row-major) against `kv` with visible[i] keys each (see attention_options).
+template <ThresholdPolicy T>
+attention_stats attend(const T& thr, const engine_config& cfg, const kv_view& kv, std::span<const float> queries,
+                       std::span<float> outs, std::span<const std::size_t> visible, bool share_group,
+                       int query_bits, double softmax_scale, std::span<std::uint8_t> trace = {},
+                       unsigned threads = 1) {
+  const status ok = thr.validate();
+  if (!ok) throw invalid_argument(ok.message);
+  const std::size_t n_q = visible.size();
+  if (!trace.empty() && trace.size() != n_q * kv.tokens) {
+    throw invalid_argument("bitsieve::sparse_attention: the key trace must have n_queries x n_keys entries");
+  }
+  for (const std::size_t v : visible) {
+    if (v == 0 || v > kv.tokens) throw invalid_argument("bitsieve::sparse_attention: a query must see 1..n_keys keys");
+  }
+  if (threads == 0) throw invalid_argument("bitsieve::sparse_attention: threads must be >= 1");
+  if (threads == 1) return attend_serial(thr, cfg, kv, queries, outs, visible, share_group, query_bits, softmax_scale, trace);
+  if (n_q == 1) {
+    return attend_split_keys(thr, cfg, kv, queries, outs, visible[0], query_bits, softmax_scale, trace, threads);
+  }
+  // rows split into contiguous chunks, one per thread
+  const std::size_t parts = std::min<std::size_t>(threads, n_q);
+  std::vector<attention_stats> part_stats(parts);
+  std::vector<std::thread> pool;
+  std::exception_ptr err;
+  std::mutex err_mu;
+  const auto work = [&](std::size_t i) {
+    const std::size_t r0 = n_q * i / parts;
+    const std::size_t r1 = n_q * (i + 1) / parts;
+    part_stats[i] = attend_serial(thr, cfg, kv, queries.subspan(r0 * kv.head_dim, (r1 - r0) * kv.head_dim),
+                                  outs.subspan(r0 * kv.value_dim, (r1 - r0) * kv.value_dim), visible.subspan(r0, r1 - r0),
+                                  share_group, query_bits, softmax_scale,
+                                  trace.empty() ? trace : trace.subspan(r0 * kv.tokens, (r1 - r0) * kv.tokens));
+  };
+  for (std::size_t i = 1; i < parts; ++i) {
+    pool.emplace_back([&, i] {
+      try {
+        work(i);
+      } catch (...) {
+        const std::lock_guard<std::mutex> lock(err_mu);
+        err = std::current_exception();
+      }
+    });
+  }
+  work(0);
+  for (auto& t : pool) t.join();
+  if (err) std::rethrow_exception(err);
+  attention_stats total;
+  for (const auto& st : part_stats) total += st;
+  total.key_bits = kv.format.bits;
   return total;
 }
 
@@ -168,7 +265,8 @@ class sparse_attention {
     const detail::kv_view kv = cache.view();
     detail::check_call(kv, query.size(), 1, out.size(), "bitsieve::sparse_attention::decode", options_.softmax_scale);
     const std::size_t vis[1] = {kv.tokens};
-    return detail::attend(threshold_, cfg_, kv, query, out, vis, false, options_.query_bits, options_.softmax_scale);
+    return detail::attend(threshold_, cfg_, kv, query, out, vis, false, options_.query_bits, options_.softmax_scale, {},
+                          options_.threads);
   }
 
   /// GQA: G query heads (row-major G x head_dim) sharing this KV head; each plane of a block is
@@ -179,7 +277,8 @@ class sparse_attention {
     detail::check_call(kv, queries.size(), g, outs.size(), "bitsieve::sparse_attention::decode_group",
                        options_.softmax_scale);
     const std::vector<std::size_t> vis(g, kv.tokens);
-    return detail::attend(threshold_, cfg_, kv, queries, outs, vis, true, options_.query_bits, options_.softmax_scale);
+    return detail::attend(threshold_, cfg_, kv, queries, outs, vis, true, options_.query_bits, options_.softmax_scale, {},
+                          options_.threads);
   }
 
   /// Many queries (n_q x head_dim), each against every key (bidirectional / encoder attention).
@@ -201,7 +300,8 @@ class sparse_attention {
     detail::check_call(kv, queries.size(), n_q, outs.size(), "bitsieve::sparse_attention::prefill",
                        options_.softmax_scale);
     const std::vector<std::size_t> vis = detail::visible_rows(n_q, kv.tokens, is_causal, "bitsieve::sparse_attention::prefill");
-    return detail::attend(threshold_, cfg_, kv, queries, outs, vis, false, options_.query_bits, options_.softmax_scale);
+    return detail::attend(threshold_, cfg_, kv, queries, outs, vis, false, options_.query_bits, options_.softmax_scale, {},
+                          options_.threads);
   }
 
   threshold_type threshold_;

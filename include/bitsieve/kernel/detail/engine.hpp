@@ -41,6 +41,8 @@ struct query_state {
   query_sums sums;
   double c = 1.0;             ///< logit scale
   std::size_t visible = 0;    ///< keys this query attends: tokens 0 .. visible-1
+  std::size_t first_block = 0;  ///< this state covers key blocks first_block .. (a thread's share)
+  std::size_t n_keys = 0;       ///< n: all keys the query attends (for mass_budget's shares)
   score_t m = score_min;      ///< M, the largest lower bound seen
   double zl = 0.0;            ///< sum over finished keys of e^(c (L - M)) (a lower bound of Z e^-cM)
   double du = 0.0;            ///< sum over dropped keys of e^(c (U - M)) (an upper bound)
@@ -151,6 +153,37 @@ struct query_state {
   }
 };
 
+/// Folds `b` (the same query over another key range) into `a`: running maxima, certified sums
+/// (rounded the safe way), online-softmax state and stats.
+inline void merge_into(query_state& a, const query_state& b) {
+  if (b.m != score_min) {
+    if (b.m > a.m) {
+      const double f = a.m == score_min ? 0.0 : fast_exp(-a.c * static_cast<double>(b.m - a.m));
+      a.zl = a.zl * f * query_state::down + b.zl;
+      a.du = a.du * f * query_state::up + b.du;
+      a.m = b.m;
+    } else {
+      const double f = fast_exp(-a.c * static_cast<double>(a.m - b.m));
+      a.zl += b.zl * f * query_state::down;
+      a.du += b.du * f * query_state::up;
+    }
+  }
+  a.du_overflow = a.du_overflow || b.du_overflow;
+  if (b.sm_sum > 0.0) {
+    if (b.sm_max > a.sm_max) {
+      const double f = fast_exp(a.sm_max - b.sm_max);
+      a.sm_sum = a.sm_sum * f + b.sm_sum;
+      for (std::size_t i = 0; i < a.acc.size(); ++i) a.acc[i] = a.acc[i] * f + b.acc[i];
+      a.sm_max = b.sm_max;
+    } else {
+      const double f = fast_exp(b.sm_max - a.sm_max);
+      a.sm_sum += b.sm_sum * f;
+      for (std::size_t i = 0; i < a.acc.size(); ++i) a.acc[i] += b.acc[i] * f;
+    }
+  }
+  a.st += b.st;
+}
+
 template <ThresholdPolicy Threshold>
 class engine {
  public:
@@ -159,10 +192,13 @@ class engine {
   /// Runs the queries of `group` (already quantized and prepared) to completion and writes their
   /// outputs (value_dim floats each).
   void run(std::span<query_state> group, std::span<float> outs) {
-    const std::size_t tile_blocks = cfg_.tile_size == 0 ? kv_.blocks() : (cfg_.tile_size + block_tokens - 1) / block_tokens;
-    std::size_t max_visible = 0;
-    for (const auto& q : group) max_visible = std::max(max_visible, q.visible);
-    const std::size_t blocks = (max_visible + block_tokens - 1) / block_tokens;
+    process(group);
+    for (std::size_t g = 0; g < group.size(); ++g) finish(group[g], outs.subspan(g * kv_.value_dim, kv_.value_dim));
+  }
+
+  /// Runs every query of `group` over its key blocks [first_block, ceil(visible / 32)), tile by
+  /// tile in the tile policy's order; the outputs are not normalised yet (see finish).
+  void process(std::span<query_state> group) {
     bool fast = cfg_.fast_path && !kv_.format.sign_magnitude;
     for (const auto& q : group) fast = fast && int32_safe(q);
     const auto tile = [&](std::span<query_state> qs, std::size_t b0, std::size_t b1) {
@@ -172,27 +208,48 @@ class engine {
         lockstep_tile(qs, b0, b1);
       }
     };
-    if (cfg_.lanes == 0 && group.size() > 1 && all_same_visible(group)) {
-      const std::size_t n_tiles = (blocks + tile_blocks - 1) / tile_blocks;
+    const auto tiles_of = [&](const query_state& q, const auto& visit) {
+      const std::size_t qb = (q.visible + block_tokens - 1) / block_tokens;
+      const std::size_t nb = qb > q.first_block ? qb - q.first_block : 0;
+      const std::size_t tile_blocks =
+          cfg_.tile_size == 0 ? std::max<std::size_t>(nb, 1) : (cfg_.tile_size + block_tokens - 1) / block_tokens;
+      const std::size_t n_tiles = (nb + tile_blocks - 1) / tile_blocks;
       for (const std::size_t t : cfg_.tile_order(n_tiles)) {
-        tile(group, t * tile_blocks, std::min(blocks, (t + 1) * tile_blocks));
+        const std::size_t b0 = q.first_block + t * tile_blocks;
+        visit(b0, std::min(qb, b0 + tile_blocks));
       }
-    } else {
-      for (auto& q : group) {
-        const std::size_t qb = (q.visible + block_tokens - 1) / block_tokens;
-        const std::size_t n_tiles = (qb + tile_blocks - 1) / tile_blocks;
-        for (const std::size_t t : cfg_.tile_order(n_tiles)) {
-          const std::size_t b0 = t * tile_blocks;
-          const std::size_t b1 = std::min(qb, (t + 1) * tile_blocks);
-          if (cfg_.lanes == 0) {
-            tile(std::span<query_state>(&q, 1), b0, b1);
-          } else {
-            ooo_tile(q, b0, b1);
-          }
-        }
-      }
+    };
+    if (cfg_.lanes == 0 && group.size() > 1 && all_same_range(group)) {
+      tiles_of(group[0], [&](std::size_t b0, std::size_t b1) { tile(group, b0, b1); });
+      return;
     }
-    for (std::size_t g = 0; g < group.size(); ++g) finish(group[g], outs.subspan(g * kv_.value_dim, kv_.value_dim));
+    for (auto& q : group) {
+      tiles_of(q, [&](std::size_t b0, std::size_t b1) {
+        if (cfg_.lanes == 0) {
+          tile(std::span<query_state>(&q, 1), b0, b1);
+        } else {
+          ooo_tile(q, b0, b1);
+        }
+      });
+    }
+  }
+
+  /// Normalises the output of `q`, records its certified dropped-mass bound and counts it.
+  void finish(query_state& q, std::span<float> out) const {
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      out[i] = q.sm_sum > 0.0 ? static_cast<float>(q.acc[i] / q.sm_sum) : 0.0F;
+    }
+    double bound = 0.0;
+    if (q.du_overflow || q.st.survivors == 0) {
+      bound = 1.0;
+    } else if (q.du > 0.0) {
+      // Z >= zl: survivors' exact terms (+ dropped keys' lower bounds where kept in the sum).
+      bound = std::min(1.0, q.du / q.zl);
+    }
+    q.st.dropped_mass_bound_sum += bound;
+    q.st.queries += 1;
+    q.st.key_bits = kv_.format.bits;
+    q.st.block_tokens = static_cast<int>(block_tokens);
   }
 
  private:
@@ -324,9 +381,9 @@ class engine {
     }
   }
 
-  static bool all_same_visible(std::span<query_state> group) {
+  static bool all_same_range(std::span<query_state> group) {
     for (const auto& q : group) {
-      if (q.visible != group[0].visible) return false;
+      if (q.visible != group[0].visible || q.first_block != group[0].first_block) return false;
     }
     return true;
   }
@@ -343,7 +400,7 @@ class engine {
     s.max_lower = q.m;
     s.logit_scale = q.c;
     s.z_lower = q.zl;
-    s.n_keys = q.visible;
+    s.n_keys = q.n_keys;
     return s;
   }
 
@@ -595,23 +652,6 @@ class engine {
       q.st.block_token_planes_read += pc * static_cast<std::uint64_t>(std::popcount(valid));
       q.st.k_bytes_read += pc * kv_.plane_bytes();
     }
-  }
-
-  void finish(query_state& q, std::span<float> out) const {
-    for (std::size_t i = 0; i < out.size(); ++i) {
-      out[i] = q.sm_sum > 0.0 ? static_cast<float>(q.acc[i] / q.sm_sum) : 0.0F;
-    }
-    double bound = 0.0;
-    if (q.du_overflow || q.st.survivors == 0) {
-      bound = 1.0;
-    } else if (q.du > 0.0) {
-      // Z >= (survivors' exact terms) + (dropped keys' lower bounds) = zl (all keys are finished).
-      bound = std::min(1.0, q.du / q.zl);
-    }
-    q.st.dropped_mass_bound_sum += bound;
-    q.st.queries += 1;
-    q.st.key_bits = kv_.format.bits;
-    q.st.block_tokens = static_cast<int>(block_tokens);
   }
 
   Threshold thr_;
