@@ -41,6 +41,7 @@ kernel
   --tau T                            fixed logit threshold (default 0)
   --scheduler lockstep|ooo  --lanes L  --bidirectional   (default lockstep; ooo lanes 32)
   --tiles sequential|interleaved|head-tail  --tile-size T  --sink S   (default sequential, one tile)
+  --threads T          kernel threads (default 1; with one row the keys are split, else the rows)
 output
   --json | --csv       (default: a table)
   --sweep P=a:b:s      P in alpha, radius, delta, k, tau: one row per value
@@ -81,6 +82,7 @@ struct options {
   long lanes = 32;
   std::string tiles = "sequential";
   long tile_size = 0, sink = 64;
+  long threads = 1;
   bool json = false, csv = false;
   std::string sweep;
 };
@@ -133,6 +135,7 @@ options parse(int argc, char** argv) {
     else if (a == "--tiles") o.tiles = val();
     else if (a == "--tile-size") o.tile_size = to_int(a, val());
     else if (a == "--sink") o.sink = to_int(a, val());
+    else if (a == "--threads") o.threads = to_int(a, val());
     else if (a == "--json") o.json = true;
     else if (a == "--csv") o.csv = true;
     else if (a == "--sweep") o.sweep = val();
@@ -151,6 +154,7 @@ options parse(int argc, char** argv) {
     fail("--tiles must be sequential, interleaved or head-tail, got '" + o.tiles + "'");
   }
   if (o.lanes < 1 || o.lanes > 4096) fail("--lanes must be in 1..4096");
+  if (o.threads < 1 || o.threads > 256) fail("--threads must be in 1..256");
   if (o.tile_size < 0 || o.sink < 0 || o.rows < 0) fail("--tile-size, --sink and --rows must be >= 0");
   if (o.scale < 0.0) fail("--scale must be > 0");
   if (o.json && o.csv) fail("--json and --csv exclude each other");
@@ -272,6 +276,7 @@ bitsieve::dynamic_config kernel_config(const options& o, double scale) {
   c.sink = static_cast<std::size_t>(o.sink);
   c.options.softmax_scale = scale;
   c.options.query_bits = o.query_bits;
+  c.options.threads = static_cast<unsigned>(o.threads);
   return c;
 }
 
@@ -450,6 +455,7 @@ std::string describe(const options& o) {
   if (o.threshold == "fixed") s += " tau " + std::to_string(o.tau);
   s += ", " + std::string(o.ooo ? "ooo<" + std::to_string(o.lanes) + (o.bidirectional ? ",bidir>" : ">") : "lockstep");
   s += ", " + o.tiles + (o.tile_size == 0 ? " (one tile)" : " tile " + std::to_string(o.tile_size));
+  if (o.threads > 1) s += ", " + std::to_string(o.threads) + " threads";
   s += ", K" + std::to_string(o.key_bits) + (o.signmag ? " signmag" : "") + " Q" + std::to_string(o.query_bits);
   return s;
 }
