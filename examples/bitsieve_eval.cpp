@@ -225,12 +225,12 @@ dataset synthetic(std::size_t n) {
   ds.q.resize(n_q * d);
   for (auto& x : ds.k) x = nd(rng);
   for (auto& x : ds.v) x = nd(rng);
-  for (auto& x : ds.q) x = nd(rng);
+  for (auto& x : ds.q) x = 1.6F * nd(rng);  // bulk logits ~ N(0, 1.6^2), planted keys ~ +16
   std::uniform_int_distribution<std::size_t> pick(0, n - 1);
   for (std::size_t i = 0; i < n_q; ++i) {
     for (int j = 0; j < 4; ++j) {
       const std::size_t t = pick(rng);
-      for (std::size_t x = 0; x < d; ++x) ds.k[t * d + x] = 0.9F * ds.q[i * d + x] + 0.45F * nd(rng);
+      for (std::size_t x = 0; x < d; ++x) ds.k[t * d + x] = 0.6F * ds.q[i * d + x] + 0.5F * nd(rng);
     }
   }
   ds.scale = 0.0;
