@@ -4,8 +4,14 @@
 /// kept_fraction, mean_planes_per_key, k_bits_fetched_fraction, v_rows_fetched_fraction,
 /// block_planes_per_key, and, when present, stop_histogram (index p = keys that stopped after p
 /// planes, p = 0..16, counts or fractions) and key_bits.
+///
+/// The top-level fractions of bitsieve-eval are averages over query rows; the model needs averages
+/// over (query, key) pairs, as the histogram counts them. When the object also carries the exact
+/// totals (a "stats" member with pairs, survivors, planes_read, block_token_planes_read,
+/// value_rows_read and optionally active_bits), those are used instead.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -69,6 +75,24 @@ namespace bitsieve::model {
     if (!(total > 0.0)) throw invalid_argument(who + ": stop_histogram is all zero");
     for (auto& x : s.stop_histogram) x /= total;  // counts or fractions: normalise
     s.has_histogram = true;
+  }
+  if (const io::json_value* t = j.find("stats"); t != nullptr && t->is_object() && t->find("pairs") != nullptr) {
+    const auto total = [&](const char* key) {
+      const io::json_value* v = t->find(key);
+      if (v == nullptr || !v->is_number()) throw io_error(who + ": stats." + key + " is missing or not a number");
+      return v->as_number();
+    };
+    const double pairs = total("pairs");
+    if (!(pairs > 0.0)) throw invalid_argument(who + ": stats.pairs = " + std::to_string(pairs) + " is not positive");
+    s.kept_fraction = total("survivors") / pairs;
+    s.mean_planes_per_key = total("planes_read") / pairs;
+    s.block_planes_per_key = total("block_token_planes_read") / pairs;
+    s.v_rows_fetched_fraction = total("value_rows_read") / pairs;
+    const io::json_value* d = j.find("head_dim");
+    const io::json_value* bits = t->find("active_bits");
+    if (d != nullptr && d->is_number() && bits != nullptr && bits->is_number() && total("planes_read") > 0.0) {
+      s.active_bit_fraction = std::min(1.0, bits->as_number() / (total("planes_read") * d->as_number()));
+    }
   }
   s.block_planes_per_key = std::max(s.block_planes_per_key, s.mean_planes_per_key);
   s.row_correlation = calibration::row_correlation;
