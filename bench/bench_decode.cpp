@@ -56,7 +56,7 @@ constexpr bool kernel_has_threads = has_threads_option<bitsieve::attention_optio
 
 template <class O>
 void set_threads(O& o, int t) {
-  if constexpr (has_threads_option<O>) o.threads = t;
+  if constexpr (has_threads_option<O>) o.threads = static_cast<decltype(o.threads)>(t);
   (void)o;
   (void)t;
 }
@@ -69,12 +69,8 @@ std::size_t max_cold_bytes() {
   return std::size_t{3} << 30U;
 }
 
-/// What every decode fixture provides; the counters are measured once, at setup.
-struct decode_fixture : fixture_base {
-  std::size_t n = 0;
-  std::size_t n_queries = 0;
-  std::vector<float> queries;
-  std::vector<float> out;
+/// What the counters report for one thread count, measured once at setup over all queries.
+struct measured {
   double bytes_per_token = 0.0;
   double touched_bytes = 0.0;  ///< bytes one decode reads (mean over the queries)
   double kept_fraction = 1.0;
@@ -83,11 +79,19 @@ struct decode_fixture : fixture_base {
   double recall_q = 1.0;
   double mass_bound = 0.0;
   double out_err = 0.0;
+};
+
+/// What every decode fixture provides.
+struct decode_fixture : fixture_base {
+  std::size_t n = 0;
+  std::size_t n_queries = 0;
+  std::vector<float> queries;
+  std::vector<float> out;
   bool is_bitsieve = false;
 
   [[nodiscard]] const float* query(std::size_t i) const { return queries.data() + i * (queries.size() / n_queries); }
-  /// Prepares (outside the timed loop) what decode(..., threads) needs.
-  virtual void prepare_threads(int /*threads*/) {}
+  /// Prepares (outside the timed loop) what decode(..., threads) needs and returns its counters.
+  virtual const measured& prepare_threads(int threads) = 0;
   virtual void decode(std::size_t copy, std::size_t qi, int threads) = 0;
   [[nodiscard]] virtual std::size_t copies() const = 0;
   [[nodiscard]] virtual std::size_t copy_bytes() const = 0;
@@ -104,27 +108,27 @@ struct decode_fixture : fixture_base {
 template <class Dense>
 struct dense_fixture final : decode_fixture {
   std::vector<Dense> kv;
+  measured m;
 
   explicit dense_fixture(const dataset& ds) {
     common_setup(ds);
     kv.reserve(1);
     kv.emplace_back(ds.keys, ds.values, ds.head_dim, ds.value_dim, ds.softmax_scale);
-    bytes_per_token = kv[0].bytes_per_token();
-    touched_bytes = static_cast<double>(kv[0].bytes());
+    m.bytes_per_token = kv[0].bytes_per_token();
+    m.touched_bytes = static_cast<double>(kv[0].bytes());
     const reference& ref = cached_reference(ds);
     double err = 0.0;
     for (std::size_t i = 0; i < n_queries; ++i) {
       kv[0].decode(query(i), out.data());
       err += relative_error(out, ref.out[i]);
     }
-    out_err = err / static_cast<double>(n_queries);
-    if (!(out_err < 0.1)) {
-      throw std::runtime_error("dense baseline output error " + std::to_string(out_err) + " is implausible (bug?)");
+    m.out_err = err / static_cast<double>(n_queries);
+    if (!(m.out_err < 0.1)) {
+      throw std::runtime_error("dense baseline output error " + std::to_string(m.out_err) + " is implausible (bug?)");
     }
   }
-  void decode(std::size_t copy, std::size_t qi, int /*threads: OpenBLAS's own setting*/) override {
-    kv[copy].decode(query(qi), out.data());
-  }
+  const measured& prepare_threads(int /*threads: OpenBLAS's own setting*/) override { return m; }
+  void decode(std::size_t copy, std::size_t qi, int /*threads*/) override { kv[copy].decode(query(qi), out.data()); }
   [[nodiscard]] std::size_t copies() const override { return kv.size(); }
   [[nodiscard]] std::size_t copy_bytes() const override { return kv[0].bytes(); }
   void make_copies(std::size_t count) override {
@@ -137,39 +141,50 @@ template <class Policies>
 struct bitsieve_fixture final : decode_fixture {
   using threshold_type = typename Policies::threshold_policy;
   using attention_type = bitsieve::sparse_attention<Policies>;
+  const dataset* ds = nullptr;
+  threshold_type thr;
   std::vector<cache12> caches;
-  attention_type attn;                                    // one thread (the kernel's default)
-  std::vector<std::unique_ptr<attention_type>> by_threads;  // [t]: configured for t threads
+  std::vector<std::unique_ptr<attention_type>> attn;  // [t]: configured for t threads
+  std::vector<std::unique_ptr<measured>> stats;       // [t]
 
-  static bitsieve::attention_options options(const dataset& ds, int threads) {
-    bitsieve::attention_options o;
-    o.softmax_scale = ds.softmax_scale;
-    o.query_bits = 12;
-    set_threads(o, threads);
-    return o;
-  }
-
-  bitsieve_fixture(const dataset& ds, threshold_type thr) : attn(thr, options(ds, 1)) {
-    common_setup(ds);
+  bitsieve_fixture(const dataset& data, threshold_type threshold) : ds(&data), thr(threshold) {
+    common_setup(data);
     is_bitsieve = true;
     caches.reserve(1);
-    caches.emplace_back(ds.head_dim, ds.value_dim);
-    caches[0].append(ds.keys, ds.values);
-    const reference& ref = cached_reference(ds);
-    // The same configuration through dynamic_attention::run, which records every key's decision.
+    caches.emplace_back(data.head_dim, data.value_dim);
+    caches[0].append(data.keys, data.values);
+    prepare_threads(1);
+  }
+
+  /// Builds the kernel for `threads` and measures its counters: every query once through
+  /// sparse_attention and once through dynamic_attention::run with the same configuration, which
+  /// runs the same engine and records each key's decision (the kept set behind `recall`).
+  const measured& prepare_threads(int threads) override {
+    const auto t = static_cast<std::size_t>(threads);
+    if (attn.size() <= t) {
+      attn.resize(t + 1);
+      stats.resize(t + 1);
+    }
+    if (stats[t]) return *stats[t];
+    bitsieve::attention_options o;
+    o.softmax_scale = ds->softmax_scale;
+    o.query_bits = 12;
+    set_threads(o, threads);
+    attn[t] = std::make_unique<attention_type>(thr, o);
     bitsieve::dynamic_config cfg;
     cfg.threshold = thr;
-    cfg.options = attn.options();
+    cfg.options = o;
     const bitsieve::dynamic_attention traced(cfg);
+    const reference& ref = cached_reference(*ds);
     std::vector<std::uint8_t> trace(n);
-    std::vector<float> out2(ds.value_dim);
+    std::vector<float> out2(ds->value_dim);
     bitsieve::attention_stats total;
     double err = 0.0;
     double rec = 0.0;
     double rec_q = 0.0;
     for (std::size_t i = 0; i < n_queries; ++i) {
-      const std::span<const float> q(query(i), ds.head_dim);
-      const bitsieve::attention_stats st = attn.decode(q, caches[0], out);
+      const std::span<const float> q(query(i), ds->head_dim);
+      const bitsieve::attention_stats st = attn[t]->decode(q, caches[0], out);
       const std::size_t vis[1] = {n};
       const bitsieve::attention_stats st2 = traced.run(q, caches[0], out2, vis, trace);
       if (st2.survivors != st.survivors || st2.planes_read != st.planes_read) {
@@ -185,27 +200,21 @@ struct bitsieve_fixture final : decode_fixture {
       }
     }
     const auto nq = static_cast<double>(n_queries);
-    bytes_per_token = static_cast<double>(total.k_bytes_read + total.v_bytes_read) / static_cast<double>(total.keys);
-    touched_bytes = bytes_per_token * static_cast<double>(n);
-    kept_fraction = total.kept_fraction();
-    planes_per_key = total.mean_planes_per_key();
-    mass_bound = total.dropped_mass_bound_sum / nq;
-    out_err = err / nq;
-    recall = rec / nq;
-    recall_q = rec_q / nq;
-  }
-  void prepare_threads(int threads) override {
-    const auto t = static_cast<std::size_t>(threads);
-    if (by_threads.size() <= t) by_threads.resize(t + 1);
-    if (!by_threads[t]) {
-      bitsieve::attention_options o = attn.options();
-      set_threads(o, threads);
-      by_threads[t] = std::make_unique<attention_type>(attn.threshold(), o);
-    }
+    auto m = std::make_unique<measured>();
+    m->bytes_per_token = static_cast<double>(total.k_bytes_read + total.v_bytes_read) / static_cast<double>(total.keys);
+    m->touched_bytes = m->bytes_per_token * static_cast<double>(n);
+    m->kept_fraction = total.kept_fraction();
+    m->planes_per_key = total.mean_planes_per_key();
+    m->mass_bound = total.dropped_mass_bound_sum / nq;
+    m->out_err = err / nq;
+    m->recall = rec / nq;
+    m->recall_q = rec_q / nq;
+    stats[t] = std::move(m);
+    return *stats[t];
   }
   void decode(std::size_t copy, std::size_t qi, int threads) override {
-    const attention_type& a = threads == 1 ? attn : *by_threads[static_cast<std::size_t>(threads)];
-    const bitsieve::attention_stats st = a.decode(std::span<const float>(query(qi), caches[0].head_dim()), caches[copy], out);
+    const bitsieve::attention_stats st = attn[static_cast<std::size_t>(threads)]->decode(
+        std::span<const float>(query(qi), caches[0].head_dim()), caches[copy], out);
     benchmark::DoNotOptimize(st);
   }
   [[nodiscard]] std::size_t copies() const override { return caches.size(); }
@@ -245,16 +254,17 @@ std::unique_ptr<decode_fixture> make_fixture(const decode_case& c) {
 
 void bm_decode(benchmark::State& state, const decode_case& c) {
   decode_fixture* f = nullptr;
+  const measured* m = nullptr;
   std::size_t copies = 1;
   try {
     f = &cached_fixture<decode_fixture>("decode/" + c.impl + "/" + c.data + "/" + std::to_string(c.n),
                                         [&] { return make_fixture(c); });
+    m = &f->prepare_threads(c.threads);
     if (c.cold) {
-      copies = cold_copies(f->touched_bytes);
+      copies = cold_copies(m->touched_bytes);
       copies = std::max<std::size_t>(2, std::min(copies, max_cold_bytes() / std::max<std::size_t>(1, f->copy_bytes())));
       f->make_copies(copies);
     }
-    f->prepare_threads(c.threads);
   } catch (const std::exception& e) {
     fixture_slot().reset();
     fixture_key().clear();
@@ -271,21 +281,21 @@ void bm_decode(benchmark::State& state, const decode_case& c) {
     ++i;
   }
   const double secs = clock.seconds();
+  openblas_set_num_threads(1);
   const auto iters = static_cast<double>(state.iterations());
   state.counters["ns_per_token"] = secs * 1e9 / (iters * static_cast<double>(f->n));
-  state.counters["bytes_per_token"] = f->bytes_per_token;
-  state.counters["kept_fraction"] = f->kept_fraction;
-  state.counters["recall"] = f->recall;
-  state.counters["recall_q"] = f->recall_q;
-  state.counters["out_err"] = f->out_err;
+  state.counters["bytes_per_token"] = m->bytes_per_token;
+  state.counters["kept_fraction"] = m->kept_fraction;
+  state.counters["recall"] = m->recall;
+  state.counters["recall_q"] = m->recall_q;
+  state.counters["out_err"] = m->out_err;
   if (f->is_bitsieve) {
-    state.counters["planes_per_key"] = f->planes_per_key;
-    state.counters["mass_bound"] = f->mass_bound;
+    state.counters["planes_per_key"] = m->planes_per_key;
+    state.counters["mass_bound"] = m->mass_bound;
   }
   state.counters["copies"] = static_cast<double>(copies);
   state.counters["cold_llc_multiple"] =
-      c.cold ? static_cast<double>(copies - 1) * f->touched_bytes / static_cast<double>(llc_bytes()) : 0.0;
-  openblas_set_num_threads(1);
+      c.cold ? static_cast<double>(copies - 1) * m->touched_bytes / static_cast<double>(llc_bytes()) : 0.0;
 }
 
 }  // namespace

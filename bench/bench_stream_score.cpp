@@ -2,6 +2,7 @@
 /// \file bench/bench_stream_score.cpp
 /// stream/read: the machine's single-thread read bandwidth (counter GBps) on a 256 MiB buffer,
 /// far larger than the last-level cache; the yardstick of the decode benchmarks' effective GB/s.
+/// stream/read/threads:2: the same buffer read by two threads, one half each.
 ///
 /// score/<impl>/d:<D>: one bit-plane of 4096 keys (128 blocks of 32 tokens, plane_store layout,
 /// 64 KiB at d = 128, so it sits in L2) scored against one 12-bit query; counter
@@ -21,6 +22,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "bitsieve/simd/dispatch.hpp"
@@ -62,12 +64,23 @@ std::uint64_t read_all(const std::uint64_t* p, std::size_t words) noexcept {
   return lanes[0] + lanes[1] + lanes[2] + lanes[3];
 }
 
-void bm_stream_read(benchmark::State& state) {
+/// threads = 1: the calling thread reads the whole buffer; 2: two threads read one half each.
+void bm_stream_read(benchmark::State& state, int threads) {
   auto& f = cached_fixture<stream_fixture>("stream/read", [] { return std::make_unique<stream_fixture>(); });
+  const std::size_t half = f.buf.size() / 2;
   const wall_clock clock;
   for (auto _ : state) {
-    std::uint64_t s = read_all(f.buf.data(), f.buf.size());
-    benchmark::DoNotOptimize(s);
+    if (threads == 1) {
+      std::uint64_t s = read_all(f.buf.data(), f.buf.size());
+      benchmark::DoNotOptimize(s);
+    } else {
+      std::uint64_t s1 = 0;
+      std::thread helper([&] { s1 = read_all(f.buf.data() + half, f.buf.size() - half); });
+      std::uint64_t s0 = read_all(f.buf.data(), half);
+      helper.join();
+      benchmark::DoNotOptimize(s0);
+      benchmark::DoNotOptimize(s1);
+    }
   }
   const double secs = clock.seconds();
   const double bytes = static_cast<double>(stream_bytes) * static_cast<double>(state.iterations());
@@ -183,7 +196,10 @@ void bm_score(benchmark::State& state, score_impl impl, std::size_t d) {
 }  // namespace
 
 void register_stream() {
-  benchmark::RegisterBenchmark("stream/read", bm_stream_read)->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("stream/read", [](benchmark::State& s) { bm_stream_read(s, 1); })
+      ->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("stream/read/threads:2", [](benchmark::State& s) { bm_stream_read(s, 2); })
+      ->Unit(benchmark::kMillisecond);
 }
 
 void register_score() {

@@ -3,7 +3,7 @@
 /// Registration entry points of the bitsieve-bench families (names are a contract: bench/run and
 /// docs/bench.md parse them).
 ///
-///     stream/read
+///     stream/read, stream/read/threads:2
 ///     score/<scalar|andpopcount|dispatch>/d:<64|128>
 ///     decode/<impl>/<real|llm_like>/<N>/<hot|cold>/threads:<T>
 ///     prefill/<dense_fp32_blas|bitsieve_lats>/llm_like/<N>
