@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -418,10 +419,13 @@ int run(const options& o) {
   const bm::workload w = make_workload(o);
   const std::string base_name(bm::accelerator_name(o.baseline));
   if (!o.sweep.empty()) {
+    // evaluate every value first, so that an invalid one stops the run before any output
+    std::vector<std::pair<double, std::vector<row>>> sweep;
+    for (const double v : o.sweep) sweep.emplace_back(v, evaluate_all(o, w, o.sweep_field, v, true));
     if (o.json) {
       json_value rows = json_value::array();
-      for (const double v : o.sweep) {
-        for (const auto& x : evaluate_all(o, w, o.sweep_field, v, true)) {
+      for (const auto& [v, rs] : sweep) {
+        for (const auto& x : rs) {
           json_value j = result_json(x);
           j.set("value", v);
           rows.push_back(std::move(j));
@@ -435,17 +439,17 @@ int run(const options& o) {
       std::printf("%s\n", bitsieve::io::to_json(top, 2).c_str());
     } else if (o.csv) {
       std::printf("%s,%s\n", o.sweep_field.c_str(), csv_header);
-      for (const double v : o.sweep) {
+      for (const auto& [v, rs] : sweep) {
         char prefix[64];
         std::snprintf(prefix, sizeof prefix, "%.9g,", v);
-        for (const auto& x : evaluate_all(o, w, o.sweep_field, v, true)) print_csv_row(x, prefix);
+        for (const auto& x : rs) print_csv_row(x, prefix);
       }
     } else {
       std::printf("workload %s, sweep %s, baseline %s\n", w.name.c_str(), o.sweep_field.c_str(), base_name.c_str());
       std::printf("%12s ", o.sweep_field.c_str());
       print_table_header();
-      for (const double v : o.sweep) {
-        for (const auto& x : evaluate_all(o, w, o.sweep_field, v, true)) {
+      for (const auto& [v, rs] : sweep) {
+        for (const auto& x : rs) {
           std::printf("%12.6g ", v);
           print_table_row(x);
         }
