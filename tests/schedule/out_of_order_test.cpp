@@ -110,10 +110,12 @@ TEST_SUITE("schedule") {
              {rule_variant{thr::lats{}}, rule_variant{thr::top_k{.k = 8}},
               rule_variant{thr::fixed{.tau = qs.c * static_cast<double>(best) - 3.0}}}) {
           for (const int lanes : {0, 1, 2, 3, 7, 31, 32, 33, 64, 100, 127, 128, 129, 1000}) {
-            for (const auto& [ts, kind] : {std::pair{std::size_t{0}, tile_kind::sequential},
-                                           std::pair{std::size_t{100}, tile_kind::sequential},
-                                           std::pair{std::size_t{64}, tile_kind::interleaved},
-                                           std::pair{std::size_t{40}, tile_kind::head_tail}}) {
+            for (const auto& tiling : {std::pair{std::size_t{0}, tile_kind::sequential},
+                                       std::pair{std::size_t{100}, tile_kind::sequential},
+                                       std::pair{std::size_t{64}, tile_kind::interleaved},
+                                       std::pair{std::size_t{40}, tile_kind::head_tail}}) {
+              const std::size_t ts = tiling.first;
+              const tile_kind kind = tiling.second;
               CAPTURE(lanes);
               CAPTURE(ts);
               CAPTURE(static_cast<int>(kind));
