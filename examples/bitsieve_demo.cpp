@@ -82,11 +82,12 @@ void print_model_tables(const metrics& measured) {
     std::printf("   pruning statistics: kept %.1f%%, %.2f planes/key (%.2f at block granularity), source: %s\n",
                 100.0 * w.stats.kept_fraction, w.stats.mean_planes_per_key, w.stats.block_planes_per_key,
                 w.stats.source.c_str());
-    const m::report dense = m::evaluate(m::presets::for_comparison(m::accelerator_kind::dense, m::presets::pade), w);
+    // baselines normalised to BitStopper's chip, as bitsieve-model does by default
+    const m::report dense = m::evaluate(m::presets::for_comparison(m::accelerator_kind::dense, m::presets::bitstopper), w);
     std::printf("  %-12s %12s %12s %12s %9s %9s %7s\n", "accelerator", "latency_s", "dram_MB", "energy_mJ", "speedup",
                 "energy_eff", "util");
     for (const auto kind : m::all_accelerators) {
-      const m::report r = m::evaluate(m::presets::for_comparison(kind, m::presets::pade), w);
+      const m::report r = m::evaluate(m::presets::for_comparison(kind, m::presets::bitstopper), w);
       std::printf("  %-12s %12.4g %12.2f %12.4g %8.2fx %8.2fx %7.2f\n", std::string(m::accelerator_name(kind)).c_str(),
                   r.latency_s, r.dram_bytes / 1e6, r.energy_j * 1e3, dense.latency_s / r.latency_s,
                   dense.energy_j / r.energy_j, r.utilization);

@@ -263,6 +263,7 @@ bitsieve::io::json_value to_json(const metrics& m, const dataset* ds) {
   st.emplace_back("survivors", m.stats.survivors);
   st.emplace_back("planes_read", m.stats.planes_read);
   st.emplace_back("block_planes_read", m.stats.block_planes_read);
+  st.emplace_back("group_block_planes_read", m.stats.group_block_planes_read);
   st.emplace_back("block_token_planes_read", m.stats.block_token_planes_read);
   st.emplace_back("value_rows_read", m.stats.value_rows_read);
   st.emplace_back("k_bytes_read", m.stats.k_bytes_read);

@@ -139,3 +139,23 @@ TEST_SUITE("threads") {
                     bitsieve::invalid_argument);
   }
 }
+
+TEST_SUITE("threads") {
+  TEST_CASE("threads/stats: a lock-step GQA group reads each block plane once for the group") {
+    const setup s(4);
+    bitsieve::sparse_attention<> attn{bitsieve::threshold::lats{}};
+    std::vector<float> outs(4 * s.dv);
+    const auto g = attn.decode_group(std::span<const float>(s.q).first(4 * s.d), s.cache, outs);
+    std::uint64_t separate = 0, single_group = 0;
+    for (std::size_t i = 0; i < 4; ++i) {
+      const auto st = attn.decode(std::span<const float>(s.q).subspan(i * s.d, s.d), s.cache,
+                                  std::span<float>(outs).first(s.dv));
+      separate += st.block_planes_read;
+      CHECK(st.group_block_planes_read == st.block_planes_read);
+      single_group = std::max<std::uint64_t>(single_group, st.block_planes_read);
+    }
+    CHECK(g.block_planes_read == separate);
+    CHECK(g.group_block_planes_read <= separate);
+    CHECK(g.group_block_planes_read >= single_group);
+  }
+}

@@ -26,6 +26,10 @@ struct attention_stats {
   /// (block, plane) reads at the storage granularity: a plane of a block is read when any key in
   /// it is still live for that query. Counted per query.
   std::uint64_t block_planes_read = 0;
+  /// (block, plane) reads counted once per group of query rows processed together (decode_group
+  /// with lock-step reads a block plane once for every query head of the group); equals
+  /// block_planes_read when each query runs on its own.
+  std::uint64_t group_block_planes_read = 0;
   /// Token-planes read at block granularity: sum over block-plane reads of the valid tokens in the
   /// block. block_token_planes_read / keys is DESIGN.md's "planes per key at block granularity".
   std::uint64_t block_token_planes_read = 0;
@@ -63,6 +67,7 @@ struct attention_stats {
     planes_read += o.planes_read;
     for (std::size_t i = 0; i < stop_histogram.size(); ++i) stop_histogram[i] += o.stop_histogram[i];
     block_planes_read += o.block_planes_read;
+    group_block_planes_read += o.group_block_planes_read;
     block_token_planes_read += o.block_token_planes_read;
     value_rows_read += o.value_rows_read;
     k_bytes_read += o.k_bytes_read;

@@ -282,6 +282,7 @@ class engine {
         std::uint32_t any = 0;
         for (std::size_t g = 0; g < G; ++g) any |= live_[g * nb + i];
         if (any == 0) continue;
+        group[0].st.group_block_planes_read += 1;
         const std::size_t b = b0 + i;
         const std::uint8_t* plane = kv_.plane(b, r);
         block_popcounts(plane, kv_.dim_groups, cnt);
@@ -435,6 +436,7 @@ class engine {
         std::uint32_t any = 0;
         for (std::size_t g = 0; g < G; ++g) any |= live_[g * nb + i];
         if (any == 0) continue;
+        group[0].st.group_block_planes_read += 1;
         const std::size_t b = b0 + i;
         const std::uint8_t* plane = kv_.plane(b, r);
         const std::uint8_t* andp = nullptr;
@@ -649,6 +651,7 @@ class engine {
       const auto pc = static_cast<std::uint64_t>(std::popcount(plane_masks_[i]));
       const std::uint32_t valid = valid_mask(q, b0 + i);
       q.st.block_planes_read += pc;
+      q.st.group_block_planes_read += pc;
       q.st.block_token_planes_read += pc * static_cast<std::uint64_t>(std::popcount(valid));
       q.st.k_bytes_read += pc * kv_.plane_bytes();
     }
