@@ -56,7 +56,7 @@ TEST_SUITE("kernel") {
     CHECK_NOTHROW(attn.prefill(std::vector<float>(3 * 12, 0.5F), cache, outs));
   }
 
-  TEST_CASE("kernel/errors: NaN or Inf in a query is a domain_error, never quantized") {
+  TEST_CASE("kernel/errors: NaN or Inf in a query is a domain_error and is never quantized") {
     const cache12 cache = small_cache();
     const bitsieve::sparse_attention<> attn;
     std::vector<float> out(5, 9.0F);
@@ -132,7 +132,7 @@ TEST_SUITE("kernel") {
     CHECK_THROWS_AS(bitsieve::sparse_attention<>(thr::lats{}, {.query_bits = 17}), bitsieve::invalid_argument);
   }
 
-  TEST_CASE("kernel/errors: key_value_cache refuses bad shapes and non-finite input, and stays unchanged") {
+  TEST_CASE("kernel/errors: key_value_cache refuses bad shapes and non-finite input and stays unchanged") {
     cache12 cache = small_cache(40, 12, 5);
     const auto before = integer_keys(cache);
     // Values of the wrong size (one row short, one element extra), keys not whole rows, empty keys.

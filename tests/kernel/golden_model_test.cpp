@@ -87,7 +87,7 @@ void full_matrix(const case_input& in, std::size_t n_queries, tally& tl,
 }  // namespace
 
 TEST_SUITE("kernel") {
-  TEST_CASE("kernel/golden_model: lock-step, one tile, lats: the kernel makes the scalar model's decision for every key") {
+  TEST_CASE("kernel/golden_model: lock-step with one tile and lats makes the scalar model's decision for every key") {
     tally tl;
     SUBCASE("random inputs, 12-bit two's complement and sign-magnitude") {
       for (const std::uint64_t seed : {11U, 12U, 13U}) {
@@ -108,7 +108,7 @@ TEST_SUITE("kernel") {
     }
   }
 
-  TEST_CASE("kernel/golden_model: every scheduler, tile order, tile size and exact rule agree with the scalar model") {
+  TEST_CASE("kernel/golden_model: every scheduler x tile order x tile size x exact rule agrees with the scalar model") {
     tally tl;
     SUBCASE("random inputs") {
       full_matrix<fmt::twos_complement<12>>(synthetic_case(300, 64, 2, 2.0, 31), 2, tl);

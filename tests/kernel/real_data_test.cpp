@@ -31,7 +31,7 @@ struct lats_golden : bitsieve::golden_policies {};
 }  // namespace
 
 TEST_SUITE("kernel") {
-  TEST_CASE("kernel/real: gpl3_full head 1, mass_budget 0.01, lock-step one tile: ~10% kept, ~7 planes per key") {
+  TEST_CASE("kernel/real: gpl3_full head 1 at mass_budget 0.01 (lock-step one tile) keeps ~10% of keys and reads ~7 planes per key") {
     const head_trace t = load_head("gpl3_full", 0, 1);
     REQUIRE(t.n == 8455);
     REQUIRE(t.d == 64);

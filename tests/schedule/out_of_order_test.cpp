@@ -94,7 +94,7 @@ bitsieve::tile_order_kind dynamic_kind(tile_kind k) {
 }  // namespace
 
 TEST_SUITE("schedule") {
-  TEST_CASE("schedule/out_of_order: every lane count follows the documented event order (scalar model, key by key)") {
+  TEST_CASE("schedule/out_of_order: every lane count follows the documented event order (scalar model key by key)") {
     tally tl;
     for (const case_input& in : {synthetic_case(300, 48, 2, 2.0, 61), real_case("gpl3_tok0000-0128", 0, 2, 2)}) {
       CAPTURE(in.name);

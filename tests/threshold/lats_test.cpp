@@ -102,7 +102,7 @@ TEST_SUITE("threshold") {
     CHECK(thr::lats{}.cutoff(bitsieve::round_state{}) == std::numeric_limits<bitsieve::score_t>::min());
   }
 
-  TEST_CASE("threshold/lats: no key within the margin of the best is dropped (every scheduler, tile order, size)") {
+  TEST_CASE("threshold/lats: no key within the margin of the best is dropped (every scheduler x tile order x size)") {
     std::uint64_t dropped = 0;
     for (const property_input& in : property_inputs()) {
       for (const thr::lats rule : {thr::lats{.alpha = 0.6, .radius = 5.0}, thr::lats{.alpha = 1.0, .radius = 5.0},

@@ -262,7 +262,7 @@ TEST_SUITE("threshold") {
     CHECK(thr::mass_budget{}.cutoff(bitsieve::round_state{}) == std::numeric_limits<bitsieve::score_t>::min());
   }
 
-  TEST_CASE("threshold/mass_budget: every query of the 128-token traces, all heads (one-hot, exact mass)") {
+  TEST_CASE("threshold/mass_budget: every query of the 128-token traces and all heads (one-hot values: exact mass)") {
     for (const trace_id& id : traces_of_length(128)) {
       const head_trace t = load_head(id.sample, id.layer, id.head);
       CAPTURE(t.name());
@@ -278,7 +278,7 @@ TEST_SUITE("threshold") {
     }
   }
 
-  TEST_CASE("threshold/mass_budget: every query of the 1024-token traces, all heads (reciprocal weights)") {
+  TEST_CASE("threshold/mass_budget: every query of the 1024-token traces and all heads (reciprocal weights)") {
     summary all;
     for (const trace_id& id : traces_of_length(1024)) {
       const head_trace t = load_head(id.sample, id.layer, id.head);
@@ -290,7 +290,7 @@ TEST_SUITE("threshold") {
     all.print("1024-token traces, delta 0.01");
   }
 
-  TEST_CASE("threshold/mass_budget: gpl3_full heads 1 and 2, 32 query rows each (reciprocal weights)") {
+  TEST_CASE("threshold/mass_budget: gpl3_full heads 1 and 2 on 32 query rows each (reciprocal weights)") {
     for (const int head : {1, 2}) {
       const head_trace t = load_head("gpl3_full", 0, head);
       CAPTURE(t.name());
@@ -304,7 +304,7 @@ TEST_SUITE("threshold") {
     }
   }
 
-  TEST_CASE("threshold/mass_budget: adversarial synthetic inputs (flat, one-hot, clusters, near-ties, tight shares)") {
+  TEST_CASE("threshold/mass_budget: adversarial synthetic inputs (flat / one-hot / clusters / near-ties / tight shares)") {
     for (const double delta : {0.01, 0.05}) {
       CAPTURE(delta);
       summary sm;
@@ -318,7 +318,7 @@ TEST_SUITE("threshold") {
     }
   }
 
-  TEST_CASE("threshold/mass_budget: on the tight case the budget is nearly used, so the test can see a violation") {
+  TEST_CASE("threshold/mass_budget: on the tight case the budget is nearly used so the test can see a violation") {
     // The certificate tests above are only meaningful if inputs exist where the rule drops close
     // to delta: here it must drop most of the n-1 small keys, i.e. most of the budget.
     const double delta = 0.01;

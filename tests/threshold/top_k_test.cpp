@@ -114,7 +114,7 @@ TEST_SUITE("threshold") {
     CHECK(thr::top_k{.k = 5}.cutoff(s) == 12345);
   }
 
-  TEST_CASE("threshold/top_k: the k highest exact scores are always kept (every scheduler, tile order, size)") {
+  TEST_CASE("threshold/top_k: the k highest exact scores are always kept (every scheduler x tile order x size)") {
     std::uint64_t dropped = 0;
     std::uint64_t unobservable = 0;
     for (const property_input& in : property_inputs()) {
@@ -152,7 +152,7 @@ TEST_SUITE("threshold") {
     CHECK(dropped > 0);
   }
 
-  TEST_CASE("threshold/fixed: keeps exactly the keys with c s_j >= tau (every scheduler, tile order, size)") {
+  TEST_CASE("threshold/fixed: keeps exactly the keys with c s_j >= tau (every scheduler x tile order x size)") {
     std::uint64_t dropped = 0;
     for (const property_input& in : property_inputs()) {
       for (const double below : {0.0, 2.0, 6.0}) check_fixed<fmt::twos_complement<12>>(in, below, dropped);

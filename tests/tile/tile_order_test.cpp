@@ -94,7 +94,7 @@ struct user_tiles : bitsieve::default_policies {
 }  // namespace
 
 TEST_SUITE("tile") {
-  TEST_CASE("tile/order: every order visits each of n tiles exactly once, n = 0..70") {
+  TEST_CASE("tile/order: every order visits each of n tiles exactly once for n = 0..70") {
     for (const std::size_t ts : {std::size_t{0}, std::size_t{32}, std::size_t{40}, std::size_t{64}, std::size_t{100},
                                  std::size_t{256}}) {
       CAPTURE(ts);
@@ -135,7 +135,7 @@ TEST_SUITE("tile") {
     CHECK(bitsieve::tile::interleaved{64}.order(5) == std::vector<std::size_t>{0, 4, 2, 1, 3});
   }
 
-  TEST_CASE("tile/head_tail: the tiles holding the sink tokens first, then the rest newest-first") {
+  TEST_CASE("tile/head_tail: the tiles holding the sink tokens first and then the rest newest-first") {
     CHECK(bitsieve::tile::head_tail<64>{32}.order(5) == std::vector<std::size_t>{0, 1, 4, 3, 2});
     CHECK(bitsieve::tile::head_tail<64>{64}.order(5) == std::vector<std::size_t>{0, 4, 3, 2, 1});
     CHECK(bitsieve::tile::head_tail<65>{64}.order(5) == std::vector<std::size_t>{0, 1, 4, 3, 2});
