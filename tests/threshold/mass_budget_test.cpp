@@ -213,6 +213,16 @@ std::vector<synthetic> adversarial_cases(double delta) {
     cases.push_back(with_logits("20000 keys at the per-key share (best in the middle)", place_best(l, n / 2), 0.0, 7));
   }
   {
+    // Just *above* the per-key share (1.1 delta / n): a correct rule keeps nearly all of them; a
+    // rule whose share were too large (an off-by-a-factor n, or delta misapplied) would drop them
+    // and lose ~1.1 delta.
+    const std::size_t n = 20000;
+    std::vector<double> l(n);
+    for (double& v : l) v = std::log(1.1 * delta / static_cast<double>(n)) + r.uniform(-0.02, 0.02);
+    l[0] = 0.0;
+    cases.push_back(with_logits("20000 keys just above the per-key share (best first)", l, 0.0, 9));
+  }
+  {
     std::vector<double> l(20000, -3.05);
     l[0] = 0.0;
     cases.push_back(with_logits("20000 keys just under the lats margin (best first)", l, 0.0, 8));
