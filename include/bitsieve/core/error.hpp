@@ -38,11 +38,11 @@ class io_error : public std::runtime_error {
 
 /// The outcome of a validation: ok, or the reason it failed. Never throws.
 struct status {
-  bool ok_ = true;
-  std::string message;
+  bool passed = true;    ///< true: valid
+  std::string message;  ///< why not (empty when passed)
 
-  [[nodiscard]] bool ok() const noexcept { return ok_; }
-  explicit operator bool() const noexcept { return ok_; }
+  [[nodiscard]] bool ok() const noexcept { return passed; }
+  explicit operator bool() const noexcept { return passed; }
   [[nodiscard]] static status success() { return {}; }
   [[nodiscard]] static status failure(std::string why) { return {false, std::move(why)}; }
 };

@@ -141,12 +141,19 @@ struct query_state {
     st.value_rows_read += 1;
     st.v_bytes_read += dv * sizeof(float);
   }
-  /// `with_lower`: add the key's lower bound to zl (mass_budget needs it; for other policies the
-  /// bound's denominator uses the survivors only, which is still a lower bound of Z).
+  /// `with_lower`: add the key's lower bound to zl and its upper bound exactly (mass_budget needs
+  /// both: Z_L for its cutoff, and a tight bound so the reported bound stays <= delta); otherwise
+  /// the bound's denominator uses the survivors only (still a lower bound of Z) and the upper term
+  /// is rounded up to a quarter power of two (cheaper; the bound stays an upper bound).
   void finish_dropped(std::size_t token, score_t l, score_t u, int planes, bool with_lower) {
     if (trace != nullptr) trace[token] = static_cast<std::uint8_t>(planes);
-    if (with_lower) add_lower(l);
-    add_upper_coarse(u);
+    if (with_lower) {
+      // mass_budget: exact terms, so the reported bound stays <= delta
+      add_lower(l);
+      add_upper(u);
+    } else {
+      add_upper_coarse(u);
+    }
     if (k != 0) push_best(l);
     st.planes_read += static_cast<std::uint64_t>(planes);
     st.stop_histogram[static_cast<std::size_t>(planes)] += 1;
