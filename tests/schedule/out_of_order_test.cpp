@@ -169,9 +169,10 @@ TEST_SUITE("schedule") {
         using two_way = bundle<F12, Thr, sch::out_of_order<S::lanes, true>, bitsieve::tile::sequential>;
         const bitsieve::sparse_attention<one_way> a{test_threshold<Thr>(), {.softmax_scale = t.softmax_scale}};
         const bitsieve::sparse_attention<two_way> b{test_threshold<Thr>(), {.softmax_scale = t.softmax_scale}};
-        std::vector<float> oa(t.n * t.d), ob(oa.size());
-        const auto sa = a.prefill(t.q, cache, oa);
-        auto sb = b.prefill(t.q, cache, ob);
+        const std::span<const float> rows = std::span<const float>(t.q).first(32 * t.d);  // 32 of the 128 queries
+        std::vector<float> oa(32 * t.d), ob(oa.size());
+        const auto sa = a.prefill(rows, cache, oa);
+        auto sb = b.prefill(rows, cache, ob);
         CHECK(std::memcmp(oa.data(), ob.data(), oa.size() * sizeof(float)) == 0);
         CHECK(sb.active_bits <= sa.active_bits);
         CHECK(sb.active_bits * 2 <= sb.planes_read * t.d);  // min(ones, zeros) <= d / 2 per key plane

