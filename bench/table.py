@@ -9,7 +9,9 @@ Ratios are always taken between benchmarks of the same JSON file (one run, side 
 With --benchmark_repetitions=R each benchmark's fastest repetition is used (best of R).
 Standard library only.
 
-usage: table.py RESULT.json [--markdown]
+usage: table.py RESULT.json [--markdown] [--cpu]
+  --cpu  one-thread benchmarks in CPU time of the benchmark thread instead of wall-clock time
+         (for a run on a machine other jobs were using; threads:2 rows stay wall-clock)
 """
 import json
 import statistics
@@ -18,6 +20,23 @@ import sys
 DENSE = ["dense_fp32_blas", "dense_fp16", "dense_int8"]
 IMPL_ORDER = DENSE + ["bitsieve_dense", "bitsieve_lats", "bitsieve_mass"]
 UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+
+
+def to_cpu_time(runs):
+    """--cpu: rescale the wall-clock counters of every one-thread benchmark by its cpu/real time
+    ratio (Google Benchmark's CPU time of the benchmark thread). On a machine whose cores other
+    jobs share, this removes the time the thread spent waiting for a core. Two-thread benchmarks
+    keep wall-clock time (the main thread's CPU time does not measure them)."""
+    for name, r in runs.items():
+        r["wall_ns_per_token"] = r.get("ns_per_token")
+        if "threads:2" in name or not r.get("real_time"):
+            continue
+        f = r["cpu_time"] / r["real_time"]
+        for k in ("ns_per_token", "ns_per_pair", "ns_per_token_plane"):
+            if k in r:
+                r[k] *= f
+        if "GBps" in r:
+            r["GBps"] /= f
 
 
 def load(path):
@@ -81,10 +100,17 @@ def parse_decode(name):
 
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    if any(a not in ("--markdown", "--cpu") for a in sys.argv[1:] if a.startswith("--")):
+        sys.exit(__doc__)
     if len(args) != 1:
         sys.exit(__doc__)
     t = Table("--markdown" in sys.argv)
     ctx, runs, errors = load(args[0])
+    cpu_mode = "--cpu" in sys.argv
+    for r in runs.values():
+        r["wall_ns_per_token"] = r.get("ns_per_token")
+    if cpu_mode:
+        to_cpu_time(runs)
     h = "### " if t.md else "== "
     print(f"{h}machine")
     print(f"host {ctx.get('host_name', '?')}, {ctx.get('num_cpus', '?')} CPUs at {ctx.get('mhz_per_cpu', '?')} MHz, "
@@ -98,7 +124,9 @@ def main():
         print()
     busy = [r["real_time"] / r["cpu_time"] for n, r in runs.items()
             if r.get("cpu_time", 0) > 0 and "threads:2" not in n]
-    if busy and statistics.median(busy) > 1.15:
+    if cpu_mode:
+        print("Times: CPU time of the benchmark thread for one-thread benchmarks (--cpu), wall-clock for threads:2.\n")
+    elif busy and statistics.median(busy) > 1.15:
         print(f"WARNING: median wall/cpu time ratio {statistics.median(busy):.2f}: the machine was busy with other "
               "work during this run, wall-clock figures are inflated.\n")
 
@@ -110,18 +138,22 @@ def main():
 
     # score
     score = {}
+    score_cpu = {}
     for n, r in runs.items():
         if n.startswith("score/"):
             _, impl, d = n.split("/")
             score[(impl, int(d.split(":")[1]))] = r["ns_per_token_plane"]
+            score_cpu[(impl, int(d.split(":")[1]))] = (r["cpu_time"] * UNIT_NS.get(r.get("time_unit", "ns"), 1.0)
+                                                       / r.get("tokens", 4096))
     if score:
         print(f"{h}score: one plane, ns per token-plane")
         rows = []
         for d in sorted({d for _, d in score}):
             sc, ap, di = (score.get((i, d)) for i in ("scalar", "andpopcount", "dispatch"))
-            rows.append([f"d:{d}", fmt(sc), fmt(ap), fmt(di),
+            rows.append([f"d:{d}", fmt(sc), fmt(ap), fmt(di), fmt(score_cpu.get(("dispatch", d))),
                          fmt(sc / di if sc and di else None) + "x", fmt(ap / di if ap and di else None) + "x"])
-        t.emit(["d", "scalar", "andpopcount", "dispatch", "dispatch vs scalar", "dispatch vs andpopcount"], rows)
+        t.emit(["d", "scalar", "andpopcount", "dispatch", "dispatch (cpu time)", "dispatch vs scalar",
+                "dispatch vs andpopcount"], rows)
 
     # decode
     dec = {}
@@ -144,11 +176,11 @@ def main():
             bpt = r["bytes_per_token"]
             gbps = bpt / ns
             cpu_ns = r["cpu_time"] * UNIT_NS.get(r.get("time_unit", "ns"), 1.0) / n if thr == 1 else None
-            rows.append([impl, fmt(ns), fmt(cpu_ns)] + [fmt(base[b] / ns) + "x" if base[b] else "-" for b in DENSE] +
+            rows.append([impl, fmt(ns)] + ([] if cpu_mode else [fmt(cpu_ns)]) + [fmt(base[b] / ns) + "x" if base[b] else "-" for b in DENSE] +
                         [fmt(bpt), fmt(gbps), f"{100 * gbps / ref_bw:.0f}%" if ref_bw else "-",
                          fmt(r.get("kept_fraction")), fmt(r.get("planes_per_key")), fmt(r.get("recall"), 4),
                          fmt(r.get("out_err"), 2)])
-        t.emit(["impl", "ns/token", "cpu ns/token", "vs fp32_blas", "vs fp16", "vs int8", "bytes/token", "GB/s", "of stream",
+        t.emit(["impl", "ns/token"] + ([] if cpu_mode else ["cpu ns/token"]) + ["vs fp32_blas", "vs fp16", "vs int8", "bytes/token", "GB/s", "of stream",
                 "kept", "planes/key", "recall", "out_err"], rows)
 
     # prefill
@@ -174,39 +206,52 @@ def main():
         r = dec.get((data, n, temp, thr, impl))
         return r["ns_per_token"] if r else None
 
+    def cpu(data, n, temp, impl):
+        r = dec.get((data, n, temp, 1, impl))
+        return r["cpu_time"] if r else None  # same N and unit on both sides of a ratio
+
     rows = []
 
-    def target(what, value, goal, ok):
-        rows.append([what, value, goal, "-" if ok is None else ("MET" if ok else "MISSED")])
+    def target(what, value, goal, ok, cpu_ratio=None):
+        rows.append([what, value, goal, "-" if ok is None else ("MET" if ok else "MISSED"),
+                     fmt(cpu_ratio) + "x" if cpu_ratio else "-"])
 
     s128 = score.get(("dispatch", 128))
-    target("score dispatch d:128, ns/token-plane", fmt(s128), "<= 1.2", None if s128 is None else s128 <= 1.2)
+    c128 = score_cpu.get(("dispatch", 128))
+    target("score dispatch d:128, ns/token-plane", fmt(s128), "<= 1.2", None if s128 is None else s128 <= 1.2,
+           None)
+    rows[-1][-1] = fmt(c128) + " ns" if c128 else "-"
     lats = ns("llm_like", 65536, "cold", "bitsieve_lats")
     for impl, goal in (("dense_int8", 3.0), ("dense_fp32_blas", 8.0)):
         b = ns("llm_like", 65536, "cold", impl)
         sp = b / lats if b and lats else None
+        cb, cl = cpu("llm_like", 65536, "cold", impl), cpu("llm_like", 65536, "cold", "bitsieve_lats")
         target(f"decode llm_like 65536 cold T1: lats vs {impl}", fmt(sp) + "x" if sp else "-", f">= {goal}x",
-               None if sp is None else sp >= goal)
+               None if sp is None else sp >= goal, cb / cl if cb and cl else None)
     m = ns("real", 8192, "cold", "bitsieve_mass")
     b = ns("real", 8192, "cold", "dense_int8")
     sp = b / m if b and m else None
+    cb, cm = cpu("real", 8192, "cold", "dense_int8"), cpu("real", 8192, "cold", "bitsieve_mass")
     target("decode real 8192 cold T1: mass vs dense_int8", fmt(sp) + "x" if sp else "-", ">= 1.5x",
-           None if sp is None else sp >= 1.5)
+           None if sp is None else sp >= 1.5, cb / cm if cb and cm else None)
     for impl in ("bitsieve_lats", "bitsieve_mass", "bitsieve_dense"):
         r = dec.get(("llm_like", 65536, "cold", 1, impl))
         if r and stream:
             frac = r["bytes_per_token"] / r["ns_per_token"] / stream
             target(f"{impl} llm_like 65536 cold: bytes read at GB/s / stream", f"{100 * frac:.0f}%", ">= 60%",
                    frac >= 0.6)
-    one = ns("llm_like", 65536, "cold", "bitsieve_lats", 1)
-    two = ns("llm_like", 65536, "cold", "bitsieve_lats", 2)
+    r1 = dec.get(("llm_like", 65536, "cold", 1, "bitsieve_lats"))
+    r2 = dec.get(("llm_like", 65536, "cold", 2, "bitsieve_lats"))
+    one = r1["wall_ns_per_token"] if r1 else None  # wall clock on both sides
+    two = r2["wall_ns_per_token"] if r2 else None
     target("lats llm_like 65536 cold: threads:2 vs threads:1", fmt(one / two) + "x" if one and two else "not measured",
            ">= 1.6x", None if not (one and two) else one / two >= 1.6)
     pd = pre.get((4096, "dense_fp32_blas"), {}).get("ns_per_token")
     pl = pre.get((4096, "bitsieve_lats"), {}).get("ns_per_token")
     target("prefill llm_like 4096: lats vs dense_fp32_blas", fmt(pd / pl) + "x" if pd and pl else "-", ">= 1x",
            None if not (pd and pl) else pd / pl >= 1.0)
-    t.emit(["target", "measured", "goal", "status"], rows)
+    t.emit(["target", "measured (CPU time)" if cpu_mode else "measured (wall)", "goal", "status",
+                "same ratio in CPU time"], rows)
 
 
 if __name__ == "__main__":
