@@ -134,20 +134,28 @@ struct score_data {
   [[nodiscard]] const std::uint8_t* plane(std::size_t b) const { return planes.data() + b * groups * bitsieve::detail::block_tokens; }
 };
 
-/// q . k for the 32 tokens of block b by AND + popcount over the query's bit-planes.
-void score_block_andpopcount(const score_data& s, std::size_t b, std::int32_t* dot) noexcept {
-  const std::size_t W = s.words;
+/// q . k for the 32 tokens of block b by AND + popcount over the query's bit-planes; W = d / 64
+/// words per plane (a compile-time constant so the loops unroll fully).
+template <std::size_t W>
+void score_block_andpopcount_w(const score_data& s, std::size_t b, std::int32_t* dot) noexcept {
+  const std::uint64_t* q = s.qbits.data();
   for (std::size_t t = 0; t < bitsieve::detail::block_tokens; ++t) {
     const std::uint64_t* k = s.kbits.data() + (b * bitsieve::detail::block_tokens + t) * W;
     std::int32_t acc = 0;
     for (int j = 0; j < score_query_bits; ++j) {
-      const std::uint64_t* qj = s.qbits.data() + static_cast<std::size_t>(j) * W;
       std::int32_t c = 0;
-      for (std::size_t w = 0; w < W; ++w) c += std::popcount(qj[w] & k[w]);
-      const std::int32_t weight = j == score_query_bits - 1 ? -(1 << j) : (1 << j);
-      acc += weight * c;
+      for (std::size_t w = 0; w < W; ++w) c += std::popcount(q[static_cast<std::size_t>(j) * W + w] & k[w]);
+      acc += (j == score_query_bits - 1 ? -(1 << j) : (1 << j)) * c;
     }
     dot[t] = acc;
+  }
+}
+
+void score_block_andpopcount(const score_data& s, std::size_t b, std::int32_t* dot) noexcept {
+  if (s.words == 1) {
+    score_block_andpopcount_w<1>(s, b, dot);
+  } else {
+    score_block_andpopcount_w<2>(s, b, dot);
   }
 }
 
