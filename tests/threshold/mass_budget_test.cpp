@@ -266,8 +266,9 @@ TEST_SUITE("threshold") {
       const double share = std::log(rule.delta * s.z_lower / static_cast<double>(s.n_keys));
       // Just below the cutoff: dropped, and provably within the share (the certificate's side).
       CHECK(s.logit_scale * static_cast<double>(cut - 1 - s.max_lower) <= share);
-      // At the cutoff: kept, and not more than a rounding margin (1e-6 logits) under the share.
-      CHECK(s.logit_scale * static_cast<double>(cut - s.max_lower) > share - 1e-6);
+      // At the cutoff: kept, and not more than the rule's rounding margin (delta (1 - 1e-4), so
+      // log(1 - 1e-4) ~ -1e-4 logits) under the share.
+      CHECK(s.logit_scale * static_cast<double>(cut - s.max_lower) > share + std::log(1.0 - 1e-4) - 1e-9);
     }
     // No state yet: nothing is dropped.
     CHECK(thr::mass_budget{}.cutoff(bitsieve::round_state{}) == std::numeric_limits<bitsieve::score_t>::min());

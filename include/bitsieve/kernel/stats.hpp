@@ -20,8 +20,9 @@ struct attention_stats {
   std::uint64_t survivors = 0;
   /// Key planes read, per key: sum over pairs of the planes read for that key.
   std::uint64_t planes_read = 0;
-  /// stop_histogram[p] = pairs whose key stopped after exactly p planes (p = 1 .. key bits;
-  /// survivors are counted at p = key bits). Sums to `keys`.
+  /// stop_histogram[p] = pairs whose key stopped after exactly p planes (p = 1 .. key bits).
+  /// Sums to `keys`. Bucket p = key bits holds the survivors and the keys dropped after their last
+  /// plane (dropped there they still save their value row), so survivors <= stop_histogram[bits].
   std::array<std::uint64_t, 17> stop_histogram{};
   /// (block, plane) reads at the storage granularity: a plane of a block is read when any key in
   /// it is still live for that query. Counted per query.

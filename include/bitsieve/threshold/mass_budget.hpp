@@ -31,12 +31,12 @@ struct mass_budget {
     }
     return status::success();
   }
-  /// Drop iff c (U - M) <= log(delta' z_lower / n) with delta' = delta (1 - 1e-6) (a margin for the
+  /// Drop iff c (U - M) <= log(delta' z_lower / n) with delta' = delta (1 - 1e-4) (a margin for the
   /// rounding of the running sums, so the kernel's reported bound also stays <= delta)
   /// <=> U < M + t, t the smallest integer with c t > that log.
   [[nodiscard]] score_t cutoff(const round_state& s) const noexcept {
     if (s.max_lower == detail::score_min || !(s.z_lower > 0.0) || s.n_keys == 0) return detail::score_min;
-    const double bound = std::log(delta * (1.0 - 1e-6) * s.z_lower / static_cast<double>(s.n_keys));
+    const double bound = std::log(delta * (1.0 - 1e-4) * s.z_lower / static_cast<double>(s.n_keys));
     return detail::saturating_add(s.max_lower, detail::integer_cut(s.logit_scale, bound, true));
   }
 };

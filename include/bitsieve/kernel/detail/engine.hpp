@@ -100,6 +100,31 @@ struct query_state {
     du += quarter[qn & 3] * std::bit_cast<double>(static_cast<std::uint64_t>(n + 1023) << 52);
   }
 
+  /// Records the keys of `drop` (bits t of the 32-key block whose first token is `base`) as
+  /// dropped after `planes` planes. xl[t] = c (L_t - M) and xu[t] = c (U_t - M) as floats (the same
+  /// in every path, so every path makes the same sums); lowers[t] = L_t (read only for top-k).
+  /// `with_lower`: add the lower bounds to zl (mass_budget's Z_L). The upper terms go to du rounded
+  /// up, so the reported bound stays an upper bound.
+  void drop_block(std::uint32_t drop, std::size_t base, int planes, const float* xl, const float* xu,
+                  const score_t* lowers, bool with_lower) {
+    const auto n = static_cast<std::uint64_t>(std::popcount(drop));
+    st.planes_read += n * static_cast<std::uint64_t>(planes);
+    st.stop_histogram[static_cast<std::size_t>(planes)] += n;
+    if (trace != nullptr || k != 0) {
+      for (std::uint32_t d = drop; d != 0U; d &= d - 1U) {
+        const auto t = static_cast<std::size_t>(std::countr_zero(d));
+        if (trace != nullptr) trace[base + t] = static_cast<std::uint8_t>(planes);
+        if (k != 0) push_best(lowers[t]);
+      }
+    }
+    const auto ft = static_cast<float>(tiny);
+    if (with_lower) zl += block_exp_sum(xl, drop, ft) * (1.0 - block_exp_rel_error);
+    for (std::uint32_t d = drop; d != 0U; d &= d - 1U) {
+      if (xu[std::countr_zero(d)] > 80.0F) du_overflow = true;  // beyond float exp: bound = 1
+    }
+    if (!du_overflow) du += block_exp_sum(xu, drop, ft, true) * (1.0 + block_exp_rel_error);
+  }
+
   void push_best(score_t l) {
     if (k == 0) return;
     if (best.size() < k) {
@@ -343,20 +368,16 @@ class engine {
     q.raise_max(best + u.lo);
     round_state rs = state_of(q);
     if (Threshold::needs_z_lower) {
-      // only keys with c (S + u.lo - M) > tiny contribute (the rest are left out: still a lower bound)
-      const std::int32_t zcut = clamp32(std::floor(static_cast<double>(q.m - u.lo) + query_state::tiny / q.c));
-      double z = q.zl;
+      // Z_L: finished keys plus every live key's current lower bound (terms below e^tiny left out)
+      alignas(32) float x[block_tokens];
+      const auto ref = static_cast<double>(q.m - u.lo);  // c (S + u.lo - M) = c (S - ref)
+      double z = 0.0;
       for (std::size_t i = 0; i < nb; ++i) {
         if (live[i] == 0U) continue;
-        std::uint32_t big = live[i] & ~block_less(S + i * block_tokens, zcut);
-        while (big != 0U) {
-          const auto t = static_cast<std::size_t>(std::countr_zero(big));
-          big &= big - 1U;
-          const double e = q.rel(S[i * block_tokens + t] + u.lo);
-          if (e > query_state::tiny) z += fast_exp(e) * query_state::down;
-        }
+        block_logits(S + i * block_tokens, ref, q.c, x);
+        z += block_exp_sum(x, live[i], static_cast<float>(query_state::tiny));
       }
-      rs.z_lower = z;
+      rs.z_lower = q.zl + z * (1.0 - block_exp_rel_error);
     }
     if (thr_.kth() > 0) {
       kth_buf_.clear();
@@ -376,16 +397,21 @@ class engine {
     const std::int32_t x32 = x <= std::numeric_limits<std::int32_t>::min() ? std::numeric_limits<std::int32_t>::min()
                              : x >= std::numeric_limits<std::int32_t>::max() ? std::numeric_limits<std::int32_t>::max()
                                                                               : static_cast<std::int32_t>(x);
+    alignas(32) float xl[block_tokens];
+    alignas(32) float xu[block_tokens];
+    score_t lowers[block_tokens];
     for (std::size_t i = 0; i < nb; ++i) {
       if (live[i] == 0U) continue;
-      std::uint32_t drop = live[i] & block_less(S + i * block_tokens, x32);
+      const std::int32_t* Si = S + i * block_tokens;
+      const std::uint32_t drop = live[i] & block_less(Si, x32);
+      if (drop == 0U) continue;
       live[i] &= ~drop;
-      while (drop != 0U) {
-        const auto t = static_cast<std::size_t>(std::countr_zero(drop));
-        drop &= drop - 1U;
-        const score_t sv = S[i * block_tokens + t];
-        q.finish_dropped((b0 + i) * block_tokens + t, sv + u.lo, sv + u.hi, done, Threshold::needs_z_lower);
+      block_logits(Si, static_cast<double>(q.m - u.lo), q.c, xl);  // c (S + u.lo - M)
+      block_logits(Si, static_cast<double>(q.m - u.hi), q.c, xu);  // c (S + u.hi - M)
+      if (q.k != 0) {
+        for (std::size_t t = 0; t < block_tokens; ++t) lowers[t] = Si[t] + u.lo;
       }
+      q.drop_block(drop, (b0 + i) * block_tokens, done, xl, xu, lowers, Threshold::needs_z_lower);
     }
   }
 
@@ -524,39 +550,46 @@ class engine {
     round_state rs = state_of(q);
     if (Threshold::needs_z_lower || thr_.kth() > 0) {
       kth_buf_.clear();
-      double z = q.zl;
+      alignas(32) float xs[block_tokens] = {};
+      double z = 0.0;
       for (std::size_t i = 0; i < nb; ++i) {
         std::uint32_t lv = live[i];
+        if (lv == 0U) continue;
         while (lv != 0U) {
           const auto t = static_cast<std::size_t>(std::countr_zero(lv));
           lv &= lv - 1U;
           const std::size_t x = i * block_tokens + t;
           const score_t lo = sm ? margin::exact::unseen_desc(kv_.format, q.sums, done, sigma_[g * nb * block_tokens + x]).lo : u.lo;
           const score_t l = S[x] + lo;
-          if (Threshold::needs_z_lower) {
-            const double e = q.rel(l);
-            if (e > query_state::tiny) z += fast_exp(e) * query_state::down;
-          }
+          xs[t] = static_cast<float>(q.c * static_cast<double>(l - q.m));  // as block_logits computes it
           if (thr_.kth() > 0) kth_buf_.push_back(l);
         }
+        if (Threshold::needs_z_lower) z += block_exp_sum(xs, live[i], static_cast<float>(query_state::tiny));
       }
-      rs.z_lower = z;
+      rs.z_lower = q.zl + z * (1.0 - block_exp_rel_error);
       rs.kth_lower = q.kth_lower(kth_buf_);
     }
     const score_t cut = thr_.cutoff(rs);
     if (cut == score_min) return;
+    alignas(32) float xl[block_tokens] = {};
+    alignas(32) float xu[block_tokens] = {};
+    score_t lowers[block_tokens] = {};
     for (std::size_t i = 0; i < nb; ++i) {
-      std::uint32_t lv = live[i];
-      while (lv != 0U) {
+      std::uint32_t drop = 0;
+      for (std::uint32_t lv = live[i]; lv != 0U; lv &= lv - 1U) {
         const auto t = static_cast<std::size_t>(std::countr_zero(lv));
-        lv &= lv - 1U;
         const std::size_t x = i * block_tokens + t;
         const interval iv = sm ? margin::exact::unseen_desc(kv_.format, q.sums, done, sigma_[g * nb * block_tokens + x]) : u;
         if (S[x] + iv.hi < cut) {
-          live[i] &= ~(1U << t);
-          q.finish_dropped((b0 + i) * block_tokens + t, S[x] + iv.lo, S[x] + iv.hi, done, Threshold::needs_z_lower);
+          drop |= 1U << t;
+          lowers[t] = S[x] + iv.lo;
+          xl[t] = static_cast<float>(q.c * static_cast<double>(S[x] + iv.lo - q.m));  // as block_logits
+          xu[t] = static_cast<float>(q.c * static_cast<double>(S[x] + iv.hi - q.m));
         }
       }
+      if (drop == 0U) continue;
+      live[i] &= ~drop;
+      q.drop_block(drop, (b0 + i) * block_tokens, done, xl, xu, lowers, Threshold::needs_z_lower);
     }
   }
 
