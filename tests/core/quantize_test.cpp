@@ -38,7 +38,7 @@ TEST_SUITE("core") {
     CHECK(q.saturated == 2);
   }
 
-  TEST_CASE("core/quantize: NaN, Inf, empty and bad widths are rejected with the argument named") {
+  TEST_CASE("core/quantize: NaN / Inf / empty input / bad widths are rejected with the argument named") {
     const std::vector<float> nan{1.0F, std::numeric_limits<float>::quiet_NaN()};
     CHECK_THROWS_AS((void)bitsieve::quantize(std::span<const float>(nan), 8, "query"), bitsieve::domain_error);
     try {

@@ -35,7 +35,7 @@ static_assert(!bitsieve::BitPlaneFormat<no_compose>);
 static_assert(!bitsieve::BitPlaneFormat<int>);
 
 TEST_SUITE("format") {
-  TEST_CASE("format/round trip: decompose then compose is the identity for every value, B = 2..16") {
+  TEST_CASE("format/round trip: decompose then compose is the identity for every value of B = 2..16") {
     round_trip_all(std::make_integer_sequence<int, 15>{});
   }
 

@@ -8,7 +8,7 @@
 #include <doctest/doctest.h>
 
 TEST_SUITE("format") {
-  TEST_CASE_TEMPLATE("format/plane_store: keys come back exactly, layout is plane-major per block", F,
+  TEST_CASE_TEMPLATE("format/plane_store: keys come back exactly and the layout is plane-major per block", F,
                      bitsieve::format::twos_complement<12>, bitsieve::format::sign_magnitude<7>,
                      bitsieve::format::twos_complement<2>) {
     for (const std::size_t d : {1U, 7U, 8U, 13U, 64U}) {

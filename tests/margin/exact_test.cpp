@@ -98,7 +98,7 @@ void randomised(std::size_t d, unsigned seed) {
 }  // namespace
 
 TEST_SUITE("margin") {
-  TEST_CASE_TEMPLATE("margin/exact: exhaustive enclosure and tightness, B = 2..6, head_dim 1..3", F,
+  TEST_CASE_TEMPLATE("margin/exact: exhaustive enclosure and tightness for B = 2..6 and head_dim 1..3", F,
                      bitsieve::format::twos_complement<2>, bitsieve::format::twos_complement<3>,
                      bitsieve::format::twos_complement<4>, bitsieve::format::twos_complement<5>,
                      bitsieve::format::twos_complement<6>, bitsieve::format::sign_magnitude<2>,
@@ -107,7 +107,7 @@ TEST_SUITE("margin") {
     for (std::size_t d = 1; d <= 3; ++d) exhaustive<F>(d);
   }
 
-  TEST_CASE_TEMPLATE("margin/exact: randomised enclosure at B = 8, 12, 16 and head_dim 64, 128", F,
+  TEST_CASE_TEMPLATE("margin/exact: randomised enclosure at B = 8 / 12 / 16 and head_dim 64 / 128", F,
                      bitsieve::format::twos_complement<8>, bitsieve::format::twos_complement<12>,
                      bitsieve::format::twos_complement<16>, bitsieve::format::sign_magnitude<8>,
                      bitsieve::format::sign_magnitude<12>, bitsieve::format::sign_magnitude<16>) {

@@ -44,7 +44,7 @@ void compare_paths(const T& thr, std::size_t n, std::size_t d, std::size_t tile,
 }  // namespace
 
 TEST_SUITE("simd") {
-  TEST_CASE("simd/fast_exp: relative error below fast_exp_rel_error on [-700, 700]") {
+  TEST_CASE("simd/fast_exp: relative error below fast_exp_rel_error on [-700 .. 700]") {
     double worst = 0;
     for (double x = -700.0; x <= 700.0; x += 0.00937) {
       worst = std::max(worst, std::fabs(bitsieve::detail::fast_exp(x) / std::exp(x) - 1.0));
@@ -54,7 +54,7 @@ TEST_SUITE("simd") {
     CHECK(bitsieve::detail::fast_exp(0.0) == doctest::Approx(1.0).epsilon(1e-12));
   }
 
-  TEST_CASE("simd/block_ops: masked max, less-than masks and active-bit sums match plain loops") {
+  TEST_CASE("simd/block_ops: masked max / less-than masks / active-bit sums match plain loops") {
     std::mt19937 rng(3);
     std::uniform_int_distribution<std::int32_t> val(-1000000, 1000000);
     std::uniform_int_distribution<std::uint32_t> bits;
@@ -89,7 +89,7 @@ TEST_SUITE("simd") {
     }
   }
 
-  TEST_CASE("simd/fast path: same decisions, outputs and stats as the generic lock-step path") {
+  TEST_CASE("simd/fast path: same decisions / outputs / stats as the generic lock-step path") {
     for (const std::size_t tile : {0U, 64U}) {
       compare_paths(bitsieve::threshold::lats{}, 333, 64, tile, 3.0F, 1);
       compare_paths(bitsieve::threshold::lats{1.0, 5.0}, 500, 13, tile, 6.0F, 2);

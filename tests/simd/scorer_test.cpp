@@ -11,7 +11,7 @@
 #include <doctest/doctest.h>
 
 TEST_SUITE("simd") {
-  TEST_CASE("simd/plane_scorer: dispatched path == scalar tables == plain bit sums, q widths 2..16") {
+  TEST_CASE("simd/plane_scorer: dispatched path == scalar tables == plain bit sums for q widths 2..16") {
     using F = bitsieve::format::twos_complement<12>;
     std::mt19937 rng(7);
     for (const std::size_t d : {1U, 8U, 13U, 64U, 128U, 200U}) {

@@ -77,7 +77,7 @@ TEST_SUITE("threads") {
     }
   }
 
-  TEST_CASE("threads/decode: repeatable, stats consistent, mass_budget still certified") {
+  TEST_CASE("threads/decode: repeatable with consistent stats and mass_budget still certified") {
     const setup s(2);
     for (unsigned t : {2U, 3U}) {
       bitsieve::dynamic_config c;
