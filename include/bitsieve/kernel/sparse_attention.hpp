@@ -52,10 +52,12 @@ struct attention_options {
   double softmax_scale = 0.0;
   /// Query width; 0 means the policy bundle's query_bits (12 unless it says otherwise).
   int query_bits = 0;
-  /// Threads (std::thread). decode: the key range is split into `threads` contiguous parts, each
-  /// with its own running state, merged at the end (deterministic for a given count; a part's
-  /// running maximum is a lower bound of the whole one, so a part never drops a key the whole
-  /// would keep and mass_budget stays certified). prefill / decode_group: rows split across threads.
+  /// Threads (std::thread). decode: the keys are split into `threads` parts (lock-step: every
+  /// threads-th 32-key block, so each part samples the whole sequence; out-of-order: contiguous
+  /// ranges), each with its own running state, merged at the end (deterministic for a given
+  /// count; a part's running maximum is a lower bound of the whole one, so a part never drops a
+  /// key the whole would keep and mass_budget stays certified). prefill / decode_group: rows are
+  /// split across threads.
   unsigned threads = 1;
 };
 
@@ -145,8 +147,16 @@ attention_stats attend_split_keys(const T& thr, const engine_config& cfg, const 
   std::vector<query_state> states(parts);
   for (std::size_t i = 0; i < parts; ++i) {
     prepare_query(states[i], query, kv, query_bits, softmax_scale, visible, thr.kth(), "bitsieve::sparse_attention");
-    states[i].first_block = qb * i / parts;
-    states[i].visible = std::min(visible, qb * (i + 1) / parts * block_tokens);
+    if (cfg.lanes == 0) {
+      // lock-step: part i takes every parts-th block from block i, so every part samples the whole
+      // sequence and its running maximum is close to the whole query's
+      states[i].first_block = i;
+      states[i].block_stride = parts;
+    } else {
+      // out-of-order lanes run over contiguous tokens: contiguous parts
+      states[i].first_block = qb * i / parts;
+      states[i].visible = std::min(visible, qb * (i + 1) / parts * block_tokens);
+    }
     if (!trace.empty()) states[i].trace = trace.data();
   }
   const auto work = [&](std::size_t i) {

@@ -41,7 +41,8 @@ struct query_state {
   query_sums sums;
   double c = 1.0;             ///< logit scale
   std::size_t visible = 0;    ///< keys this query attends: tokens 0 .. visible-1
-  std::size_t first_block = 0;  ///< this state covers key blocks first_block .. (a thread's share)
+  std::size_t first_block = 0;   ///< this state covers key blocks first_block, first_block + stride, ..
+  std::size_t block_stride = 1;  ///< (a thread's share: every block_stride-th block)
   std::size_t n_keys = 0;       ///< n: all keys the query attends (for mass_budget's shares)
   score_t m = score_min;      ///< M, the largest lower bound seen
   double zl = 0.0;            ///< sum over finished keys of e^(c (L - M)) (a lower bound of Z e^-cM)
@@ -233,34 +234,39 @@ class engine {
   void process(std::span<query_state> group) {
     bool fast = cfg_.fast_path && !kv_.format.sign_magnitude;
     for (const auto& q : group) fast = fast && int32_safe(q);
-    const auto tile = [&](std::span<query_state> qs, std::size_t b0, std::size_t b1) {
+    const auto tile = [&](std::span<query_state> qs, std::size_t b0, std::size_t nb) {
       if (fast) {
-        lockstep_tile_fast(qs, b0, b1);
+        lockstep_tile_fast(qs, b0, nb);
       } else {
-        lockstep_tile(qs, b0, b1);
+        lockstep_tile(qs, b0, nb);
       }
     };
+    // a query's blocks first_block + j * stride (j = 0 .. n-1), cut into tiles of tile_blocks
     const auto tiles_of = [&](const query_state& q, const auto& visit) {
       const std::size_t qb = (q.visible + block_tokens - 1) / block_tokens;
-      const std::size_t nb = qb > q.first_block ? qb - q.first_block : 0;
+      const std::size_t st = q.block_stride;
+      const std::size_t n = qb > q.first_block ? (qb - q.first_block + st - 1) / st : 0;
       const std::size_t tile_blocks =
-          cfg_.tile_size == 0 ? std::max<std::size_t>(nb, 1) : (cfg_.tile_size + block_tokens - 1) / block_tokens;
-      const std::size_t n_tiles = (nb + tile_blocks - 1) / tile_blocks;
+          cfg_.tile_size == 0 ? std::max<std::size_t>(n, 1) : (cfg_.tile_size + block_tokens - 1) / block_tokens;
+      const std::size_t n_tiles = (n + tile_blocks - 1) / tile_blocks;
       for (const std::size_t t : cfg_.tile_order(n_tiles)) {
-        const std::size_t b0 = q.first_block + t * tile_blocks;
-        visit(b0, std::min(qb, b0 + tile_blocks));
+        const std::size_t j0 = t * tile_blocks;
+        visit(q.first_block + j0 * st, std::min(tile_blocks, n - j0));
       }
     };
     if (cfg_.lanes == 0 && group.size() > 1 && all_same_range(group)) {
-      tiles_of(group[0], [&](std::size_t b0, std::size_t b1) { tile(group, b0, b1); });
+      stride_ = group[0].block_stride;
+      tiles_of(group[0], [&](std::size_t b0, std::size_t nb) { tile(group, b0, nb); });
       return;
     }
     for (auto& q : group) {
-      tiles_of(q, [&](std::size_t b0, std::size_t b1) {
+      stride_ = q.block_stride;
+      tiles_of(q, [&](std::size_t b0, std::size_t nb) {
         if (cfg_.lanes == 0) {
-          tile(std::span<query_state>(&q, 1), b0, b1);
+          tile(std::span<query_state>(&q, 1), b0, nb);
         } else {
-          ooo_tile(q, b0, b1);
+          BITSIEVE_ASSERT(q.block_stride == 1, "out-of-order parts are contiguous");
+          ooo_tile(q, b0, b0 + nb);
         }
       });
     }
@@ -285,6 +291,9 @@ class engine {
   }
 
  private:
+  /// Block index of the i-th block of a tile starting at block b0 (stride: a thread's share).
+  [[nodiscard]] std::size_t block_of(std::size_t b0, std::size_t i) const noexcept { return b0 + i * stride_; }
+
   /// Two's complement partial scores and bounds fit int32 with room: 2^(B-1) sum|q| <= 2^30.
   [[nodiscard]] bool int32_safe(const query_state& q) const noexcept {
     const score_t abs_sum = q.sums.pos - q.sums.neg;
@@ -293,15 +302,14 @@ class engine {
 
   /// Lock-step rounds, fast path (two's complement, int32 scores): whole-block updates and
   /// threshold masks; the same decisions as lockstep_tile (tested).
-  void lockstep_tile_fast(std::span<query_state> group, std::size_t b0, std::size_t b1) {
-    const std::size_t nb = b1 - b0;
+  void lockstep_tile_fast(std::span<query_state> group, std::size_t b0, std::size_t nb) {
     const std::size_t G = group.size();
     const int planes = kv_.format.planes;
     live_.assign(G * nb, 0U);
     s32_.assign(G * nb * block_tokens, 0);
     for (std::size_t g = 0; g < G; ++g) {
       for (std::size_t i = 0; i < nb; ++i) {
-        live_[g * nb + i] = valid_mask(group[g], b0 + i);
+        live_[g * nb + i] = valid_mask(group[g], block_of(b0, i));
         group[g].st.keys += static_cast<std::uint64_t>(std::popcount(live_[g * nb + i]));
       }
     }
@@ -315,7 +323,7 @@ class engine {
         for (std::size_t g = 0; g < G; ++g) any |= live_[g * nb + i];
         if (any == 0) continue;
         group[0].st.group_block_planes_read += 1;
-        const std::size_t b = b0 + i;
+        const std::size_t b = block_of(b0, i);
         const std::uint8_t* plane = kv_.plane(b, r);
         block_popcounts(plane, kv_.dim_groups, cnt);
         for (std::size_t g = 0; g < G; ++g) {
@@ -339,7 +347,7 @@ class engine {
         while (lv != 0U) {
           const auto t = static_cast<std::size_t>(std::countr_zero(lv));
           lv &= lv - 1U;
-          const std::size_t token = (b0 + i) * block_tokens + t;
+          const std::size_t token = block_of(b0, i) * block_tokens + t;
           q.finish_survivor(token, s32_[(g * nb + i) * block_tokens + t], kv_.value_row(token), kv_.value_dim, planes);
         }
       }
@@ -411,13 +419,16 @@ class engine {
       if (q.k != 0) {
         for (std::size_t t = 0; t < block_tokens; ++t) lowers[t] = Si[t] + u.lo;
       }
-      q.drop_block(drop, (b0 + i) * block_tokens, done, xl, xu, lowers, Threshold::needs_z_lower);
+      q.drop_block(drop, block_of(b0, i) * block_tokens, done, xl, xu, lowers, Threshold::needs_z_lower);
     }
   }
 
   static bool all_same_range(std::span<query_state> group) {
     for (const auto& q : group) {
-      if (q.visible != group[0].visible || q.first_block != group[0].first_block) return false;
+      if (q.visible != group[0].visible || q.first_block != group[0].first_block ||
+          q.block_stride != group[0].block_stride) {
+        return false;
+      }
     }
     return true;
   }
@@ -445,8 +456,7 @@ class engine {
   }
 
   /// Lock-step rounds over blocks [b0, b1) for a group of queries with their own live sets.
-  void lockstep_tile(std::span<query_state> group, std::size_t b0, std::size_t b1) {
-    const std::size_t nb = b1 - b0;
+  void lockstep_tile(std::span<query_state> group, std::size_t b0, std::size_t nb) {
     const std::size_t G = group.size();
     const int planes = kv_.format.planes;
     const bool sm = kv_.format.sign_magnitude;
@@ -455,7 +465,7 @@ class engine {
     if (sm) sigma_.assign(G * nb * block_tokens, 0);
     for (std::size_t g = 0; g < G; ++g) {
       for (std::size_t i = 0; i < nb; ++i) {
-        live_[g * nb + i] = valid_mask(group[g], b0 + i);
+        live_[g * nb + i] = valid_mask(group[g], block_of(b0, i));
         group[g].st.keys += static_cast<std::uint64_t>(std::popcount(live_[g * nb + i]));
       }
     }
@@ -470,7 +480,7 @@ class engine {
         for (std::size_t g = 0; g < G; ++g) any |= live_[g * nb + i];
         if (any == 0) continue;
         group[0].st.group_block_planes_read += 1;
-        const std::size_t b = b0 + i;
+        const std::size_t b = block_of(b0, i);
         const std::uint8_t* plane = kv_.plane(b, r);
         const std::uint8_t* andp = nullptr;
         if (sm && r > 0) {  // magnitude bits of negative elements: q . (m_r & s) is subtracted twice
@@ -518,7 +528,7 @@ class engine {
         while (lv != 0U) {
           const auto t = static_cast<std::size_t>(std::countr_zero(lv));
           lv &= lv - 1U;
-          const std::size_t token = (b0 + i) * block_tokens + t;
+          const std::size_t token = block_of(b0, i) * block_tokens + t;
           q.finish_survivor(token, s_[(g * nb + i) * block_tokens + t], kv_.value_row(token), kv_.value_dim, planes);
         }
       }
@@ -589,7 +599,7 @@ class engine {
       }
       if (drop == 0U) continue;
       live[i] &= ~drop;
-      q.drop_block(drop, (b0 + i) * block_tokens, done, xl, xu, lowers, Threshold::needs_z_lower);
+      q.drop_block(drop, block_of(b0, i) * block_tokens, done, xl, xu, lowers, Threshold::needs_z_lower);
     }
   }
 
@@ -706,6 +716,7 @@ class engine {
   std::vector<score_t> sigma_;        // (G, tile tokens) q . sign plane (sign-magnitude)
   std::vector<score_t> kth_buf_;
   std::vector<std::uint32_t> plane_masks_;
+  std::size_t stride_ = 1;            // block stride of the query being processed
 };
 
 }  // namespace bitsieve::detail
