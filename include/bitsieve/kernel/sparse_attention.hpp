@@ -136,6 +136,27 @@ attention_stats attend_serial(const T& thr, const engine_config& cfg, const kv_v
   return total;
 }
 
+/// Runs work(0 .. parts-1), part 0 on the calling thread and the others on std::threads; the
+/// first exception thrown by any part is rethrown after all have finished.
+template <class Work>
+void run_parts(std::size_t parts, const Work& work) {
+  std::vector<std::thread> pool;
+  std::exception_ptr err;
+  std::mutex err_mu;
+  const auto guarded = [&](std::size_t i) {
+    try {
+      work(i);
+    } catch (...) {
+      const std::lock_guard<std::mutex> lock(err_mu);
+      if (!err) err = std::current_exception();
+    }
+  };
+  for (std::size_t i = 1; i < parts; ++i) pool.emplace_back(guarded, i);
+  guarded(0);
+  for (auto& t : pool) t.join();
+  if (err) std::rethrow_exception(err);
+}
+
 /// One query, its key blocks split into `threads` contiguous parts run in parallel and merged.
 template <ThresholdPolicy T>
 attention_stats attend_split_keys(const T& thr, const engine_config& cfg, const kv_view& kv,
@@ -163,22 +184,7 @@ attention_stats attend_split_keys(const T& thr, const engine_config& cfg, const 
     engine<T> eng(thr, cfg, kv);
     eng.process(std::span<query_state>(&states[i], 1));
   };
-  std::vector<std::thread> pool;
-  std::exception_ptr err;
-  std::mutex err_mu;
-  for (std::size_t i = 1; i < parts; ++i) {
-    pool.emplace_back([&, i] {
-      try {
-        work(i);
-      } catch (...) {
-        const std::lock_guard<std::mutex> lock(err_mu);
-        err = std::current_exception();
-      }
-    });
-  }
-  work(0);
-  for (auto& t : pool) t.join();
-  if (err) std::rethrow_exception(err);
+  run_parts(parts, work);
   for (std::size_t i = 1; i < parts; ++i) merge_into(states[0], states[i]);
   engine<T>(thr, cfg, kv).finish(states[0], out);
   attention_stats total = states[0].st;
@@ -209,9 +215,6 @@ attention_stats attend(const T& thr, const engine_config& cfg, const kv_view& kv
   // rows split into contiguous chunks, one per thread
   const std::size_t parts = std::min<std::size_t>(threads, n_q);
   std::vector<attention_stats> part_stats(parts);
-  std::vector<std::thread> pool;
-  std::exception_ptr err;
-  std::mutex err_mu;
   const auto work = [&](std::size_t i) {
     const std::size_t r0 = n_q * i / parts;
     const std::size_t r1 = n_q * (i + 1) / parts;
@@ -220,19 +223,7 @@ attention_stats attend(const T& thr, const engine_config& cfg, const kv_view& kv
                                   share_group, query_bits, softmax_scale,
                                   trace.empty() ? trace : trace.subspan(r0 * kv.tokens, (r1 - r0) * kv.tokens));
   };
-  for (std::size_t i = 1; i < parts; ++i) {
-    pool.emplace_back([&, i] {
-      try {
-        work(i);
-      } catch (...) {
-        const std::lock_guard<std::mutex> lock(err_mu);
-        err = std::current_exception();
-      }
-    });
-  }
-  work(0);
-  for (auto& t : pool) t.join();
-  if (err) std::rethrow_exception(err);
+  run_parts(parts, work);
   attention_stats total;
   for (const auto& st : part_stats) total += st;
   total.key_bits = kv.format.bits;
