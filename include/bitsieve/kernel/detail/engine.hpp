@@ -291,6 +291,34 @@ class engine {
   }
 
  private:
+  /// Live masks of a tile's blocks: the tokens each query sees (and counts them as its pairs).
+  void init_live(std::span<query_state> group, std::size_t b0, std::size_t nb) {
+    live_.assign(group.size() * nb, 0U);
+    for (std::size_t g = 0; g < group.size(); ++g) {
+      for (std::size_t i = 0; i < nb; ++i) {
+        live_[g * nb + i] = valid_mask(group[g], block_of(b0, i));
+        group[g].st.keys += static_cast<std::uint64_t>(std::popcount(live_[g * nb + i]));
+      }
+    }
+  }
+
+  /// After a tile's last plane: every key still live is a survivor with its exact score
+  /// scores[(g * nb + i) * 32 + t]; online softmax with its value row.
+  template <class Score>
+  void finish_survivors(std::span<query_state> group, std::size_t nb, std::size_t b0, const Score* scores) {
+    const int planes = kv_.format.planes;
+    for (std::size_t g = 0; g < group.size(); ++g) {
+      for (std::size_t i = 0; i < nb; ++i) {
+        for (std::uint32_t lv = live_[g * nb + i]; lv != 0U; lv &= lv - 1U) {
+          const auto t = static_cast<std::size_t>(std::countr_zero(lv));
+          const std::size_t token = block_of(b0, i) * block_tokens + t;
+          group[g].finish_survivor(token, scores[(g * nb + i) * block_tokens + t], kv_.value_row(token),
+                                   kv_.value_dim, planes);
+        }
+      }
+    }
+  }
+
   /// Block index of the i-th block of a tile starting at block b0 (stride: a thread's share).
   [[nodiscard]] std::size_t block_of(std::size_t b0, std::size_t i) const noexcept { return b0 + i * stride_; }
 
@@ -305,14 +333,8 @@ class engine {
   void lockstep_tile_fast(std::span<query_state> group, std::size_t b0, std::size_t nb) {
     const std::size_t G = group.size();
     const int planes = kv_.format.planes;
-    live_.assign(G * nb, 0U);
     s32_.assign(G * nb * block_tokens, 0);
-    for (std::size_t g = 0; g < G; ++g) {
-      for (std::size_t i = 0; i < nb; ++i) {
-        live_[g * nb + i] = valid_mask(group[g], block_of(b0, i));
-        group[g].st.keys += static_cast<std::uint64_t>(std::popcount(live_[g * nb + i]));
-      }
-    }
+    init_live(group, b0, nb);
     alignas(64) std::int32_t dot[block_tokens];
     alignas(64) std::int32_t cnt[block_tokens];
     const auto d = static_cast<std::int32_t>(kv_.head_dim);
@@ -340,18 +362,7 @@ class engine {
       }
       for (std::size_t g = 0; g < G; ++g) decide_round_fast(group[g], g, nb, b0, r + 1);
     }
-    for (std::size_t g = 0; g < G; ++g) {
-      query_state& q = group[g];
-      for (std::size_t i = 0; i < nb; ++i) {
-        std::uint32_t lv = live_[g * nb + i];
-        while (lv != 0U) {
-          const auto t = static_cast<std::size_t>(std::countr_zero(lv));
-          lv &= lv - 1U;
-          const std::size_t token = block_of(b0, i) * block_tokens + t;
-          q.finish_survivor(token, s32_[(g * nb + i) * block_tokens + t], kv_.value_row(token), kv_.value_dim, planes);
-        }
-      }
-    }
+    finish_survivors(group, nb, b0, s32_.data());
   }
 
   static std::int32_t clamp32(double x) noexcept {
@@ -460,15 +471,9 @@ class engine {
     const std::size_t G = group.size();
     const int planes = kv_.format.planes;
     const bool sm = kv_.format.sign_magnitude;
-    live_.assign(G * nb, 0U);
     s_.assign(G * nb * block_tokens, 0);
     if (sm) sigma_.assign(G * nb * block_tokens, 0);
-    for (std::size_t g = 0; g < G; ++g) {
-      for (std::size_t i = 0; i < nb; ++i) {
-        live_[g * nb + i] = valid_mask(group[g], block_of(b0, i));
-        group[g].st.keys += static_cast<std::uint64_t>(std::popcount(live_[g * nb + i]));
-      }
-    }
+    init_live(group, b0, nb);
     alignas(64) std::int32_t dot[block_tokens];
     alignas(64) std::int32_t dot2[block_tokens];
     alignas(64) std::uint8_t anded[block_tokens * 64];
@@ -520,19 +525,7 @@ class engine {
       }
       for (std::size_t g = 0; g < G; ++g) decide_round(group[g], g, nb, b0, r + 1);
     }
-    // Survivors: exact scores, online softmax with their value rows.
-    for (std::size_t g = 0; g < G; ++g) {
-      query_state& q = group[g];
-      for (std::size_t i = 0; i < nb; ++i) {
-        std::uint32_t lv = live_[g * nb + i];
-        while (lv != 0U) {
-          const auto t = static_cast<std::size_t>(std::countr_zero(lv));
-          lv &= lv - 1U;
-          const std::size_t token = block_of(b0, i) * block_tokens + t;
-          q.finish_survivor(token, s_[(g * nb + i) * block_tokens + t], kv_.value_row(token), kv_.value_dim, planes);
-        }
-      }
-    }
+    finish_survivors(group, nb, b0, s_.data());
   }
 
   /// After `done` planes of the tile: bounds of every live key, M, the cutoff, the drops.
