@@ -328,4 +328,26 @@ TEST_SUITE("kernel") {
       check_stats_consistent(st, g, g * in.n, F::bits, in.d, in.dv);
     }
   }
+
+  TEST_CASE_TEMPLATE("kernel/sparse_attention: count_active_bits off changes nothing but active_bits", P,
+                     bitsieve::default_policies, bitsieve::bitstopper_policies, bitsieve::pade_policies,
+                     default_mass_budget, default_top_k) {
+    using F = typename P::format_policy;
+    const inputs in = synthetic_inputs(500, 64, 24, 5, 4242);
+    bitsieve::key_value_cache<F> cache(in.d, in.dv);
+    cache.append(in.keys, in.values);
+    bitsieve::attention_options on;
+    bitsieve::attention_options off;
+    off.count_active_bits = false;
+    const bitsieve::sparse_attention<P> a(typename P::threshold_policy{}, on);
+    const bitsieve::sparse_attention<P> b(typename P::threshold_policy{}, off);
+    std::vector<float> out1(in.n_q * in.dv), out2(out1.size());
+    const auto st1 = a.prefill(in.queries, cache, out1);
+    auto st2 = b.prefill(in.queries, cache, out2);
+    CHECK(same_bits(out1, out2));
+    CHECK(st1.active_bits > 0);
+    CHECK(st2.active_bits == 0);
+    st2.active_bits = st1.active_bits;
+    check_same_stats(st1, st2);
+  }
 }

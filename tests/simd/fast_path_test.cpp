@@ -89,6 +89,28 @@ TEST_SUITE("simd") {
     }
   }
 
+  TEST_CASE("simd/axpy_rows: equals one scale_axpy per row bit for bit") {
+    std::mt19937 rng(11);
+    std::normal_distribution<float> nd;
+    for (const std::size_t n : {1U, 3U, 4U, 15U, 16U, 17U, 64U, 128U, 130U}) {
+      for (std::size_t m = 1; m <= 8; ++m) {
+        std::vector<std::vector<float>> rows(m, std::vector<float>(n));
+        std::vector<const float*> ptr(m);
+        std::vector<double> w(m);
+        for (std::size_t j = 0; j < m; ++j) {
+          for (auto& x : rows[j]) x = nd(rng);
+          ptr[j] = rows[j].data();
+          w[j] = std::exp(static_cast<double>(nd(rng)));
+        }
+        std::vector<double> a(n), b(n);
+        for (std::size_t i = 0; i < n; ++i) a[i] = b[i] = static_cast<double>(nd(rng));
+        bitsieve::detail::axpy_rows(a.data(), w.data(), ptr.data(), m, n);
+        for (std::size_t j = 0; j < m; ++j) bitsieve::detail::scale_axpy(b.data(), 1.0, w[j], ptr[j], n);
+        CHECK(a == b);
+      }
+    }
+  }
+
   TEST_CASE("simd/fast path: same decisions / outputs / stats as the generic lock-step path") {
     for (const std::size_t tile : {0U, 64U}) {
       compare_paths(bitsieve::threshold::lats{}, 333, 64, tile, 3.0F, 1);

@@ -11,10 +11,15 @@
 ///     byte t (token t of the block) = nibble(dims 8g .. 8g+3) | nibble(dims 8g+4 .. 8g+7) << 4
 ///
 /// where bit i of a nibble is plane r's bit of that token's element at dimension (first dim + i).
-/// So a plane of a block is 32 * dim_groups contiguous bytes (d = 64: 256 bytes, 4 cache lines),
-/// and a block is `planes` such runs back to back:
+/// So a plane of a block is `plane_bytes` = 32 * dim_groups contiguous bytes (d = 64: 256 bytes,
+/// 4 cache lines). Planes are the outer dimension: plane r of every block lies in one contiguous
+/// run, blocks in token order, so a lock-step round that reads plane r of the live blocks walks
+/// memory forward (the hardware prefetcher follows it) and skips the dropped blocks' bytes:
 ///
-///     offset(b, r, g) = ((b * planes + r) * dim_groups + g) * 32                // (blocks, planes, groups, 32)
+///     offset(b, r, g) = (r * capacity_blocks + b) * plane_bytes + g * 32     // (planes, blocks, groups, 32)
+///
+/// `capacity_blocks` grows geometrically (x2, like std::vector; `reserve` fixes it up front), and
+/// growing moves each plane's run to its new place, so appends cost amortised O(1) per key.
 ///
 /// This is the token-interleaved layout of T-MAC-style table-lookup scoring: per 4-dimension
 /// group a 16-entry table of partial sums of q is indexed by the nibble, 32 tokens per AVX2
@@ -27,6 +32,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bitsieve/core/error.hpp"
@@ -65,8 +71,15 @@ class plane_store {
 
   /// The contiguous bytes of plane r of block b (see the layout in the file comment).
   [[nodiscard]] const std::uint8_t* plane_data(std::size_t b, int r) const noexcept {
-    return data_.data() + (b * planes + static_cast<std::size_t>(r)) * plane_bytes();
+    return data_.data() + (static_cast<std::size_t>(r) * cap_blocks_ + b) * plane_bytes();
   }
+  /// Bytes from plane r of a block to plane r + 1 of the same block (capacity_blocks * plane_bytes).
+  [[nodiscard]] std::size_t plane_stride() const noexcept { return cap_blocks_ * plane_bytes(); }
+  /// Blocks the storage holds before it must grow.
+  [[nodiscard]] std::size_t capacity_blocks() const noexcept { return cap_blocks_; }
+
+  /// Makes room for `tokens` keys in all, so appends up to that size do not move the planes.
+  void reserve(std::size_t tokens) { grow_to((tokens + block_tokens - 1) / block_tokens); }
 
   /// Appends `n` keys given as integers, row-major (n, head_dim). Throws invalid_argument when
   /// the size is not a multiple of head_dim or a value lies outside [F::min_value, F::max_value].
@@ -82,7 +95,8 @@ class plane_store {
       }
     }
     const std::size_t n = keys.size() / head_dim_;
-    data_.resize((tokens_ + n + block_tokens - 1) / block_tokens * planes * plane_bytes(), 0);
+    const std::size_t need = (tokens_ + n + block_tokens - 1) / block_tokens;
+    if (need > cap_blocks_) grow_to(std::max(need, 2 * cap_blocks_));
     for (std::size_t j = 0; j < n; ++j) set_key(tokens_ + j, keys.subspan(j * head_dim_, head_dim_));
     tokens_ += n;
   }
@@ -108,7 +122,7 @@ class plane_store {
     return (byte >> (dim % 8)) & 1U;
   }
 
-  /// Bytes held (all planes of all blocks, padding included).
+  /// Bytes held (all planes of the capacity's blocks, padding included).
   [[nodiscard]] std::size_t bytes() const noexcept { return data_.size(); }
 
  private:
@@ -116,7 +130,7 @@ class plane_store {
     const std::size_t b = token / block_tokens;
     const std::size_t t = token % block_tokens;
     for (int r = 0; r < planes; ++r) {
-      std::uint8_t* plane = data_.data() + (b * planes + static_cast<std::size_t>(r)) * plane_bytes();
+      std::uint8_t* plane = data_.data() + (static_cast<std::size_t>(r) * cap_blocks_ + b) * plane_bytes();
       for (std::size_t i = 0; i < head_dim_; ++i) {
         const auto v = static_cast<std::uint8_t>(F::bit(k[i], r) << (i % 8));
         plane[(i / 8) * block_tokens + t] |= v;
@@ -124,10 +138,24 @@ class plane_store {
     }
   }
 
+  /// Moves the planes to storage for `blocks` blocks (no-op when that is not more).
+  void grow_to(std::size_t blocks) {
+    if (blocks <= cap_blocks_) return;
+    std::vector<std::uint8_t> next(blocks * planes * plane_bytes(), 0);
+    const std::size_t used = ((tokens_ + block_tokens - 1) / block_tokens) * plane_bytes();
+    for (int r = 0; r < planes; ++r) {
+      const auto ru = static_cast<std::size_t>(r);
+      std::copy_n(data_.data() + ru * cap_blocks_ * plane_bytes(), used, next.data() + ru * blocks * plane_bytes());
+    }
+    data_ = std::move(next);
+    cap_blocks_ = blocks;
+  }
+
   std::size_t head_dim_;
   std::size_t dim_groups_;
   std::size_t tokens_ = 0;
-  std::vector<std::uint8_t> data_;  // (blocks, planes, dim_groups, 32)
+  std::size_t cap_blocks_ = 0;
+  std::vector<std::uint8_t> data_;  // (planes, capacity blocks, dim_groups, 32)
 };
 
 }  // namespace bitsieve

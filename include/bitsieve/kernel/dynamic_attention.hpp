@@ -44,6 +44,7 @@ class dynamic_attention {
     cfg_.lanes = c_.lanes;
     cfg_.bidirectional = c_.bidirectional;
     cfg_.tile_size = c_.tile_size;
+    cfg_.count_active_bits = c_.options.count_active_bits;
     switch (c_.tiles) {
       case tile_order_kind::sequential:
         cfg_.tile_order = [t = tile::sequential{c_.tile_size}](std::size_t n) { return t.order(n); };

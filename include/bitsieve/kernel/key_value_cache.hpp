@@ -83,6 +83,12 @@ class key_value_cache {
     values_.insert(values_.end(), values.begin(), values.end());
   }
 
+  /// Makes room for `tokens` keys and values in all, so appends up to that size do not move them.
+  void reserve(std::size_t tokens) {
+    keys_.reserve(tokens);
+    values_.reserve(tokens * value_dim_);
+  }
+
   [[nodiscard]] std::size_t size() const noexcept { return keys_.size(); }
   [[nodiscard]] bool empty() const noexcept { return keys_.empty(); }
   [[nodiscard]] std::size_t head_dim() const noexcept { return keys_.head_dim(); }
@@ -99,6 +105,7 @@ class key_value_cache {
   [[nodiscard]] detail::kv_view view() const noexcept {
     detail::kv_view v;
     v.keys = keys_.plane_data(0, 0);
+    v.plane_stride = keys_.plane_stride();
     v.tokens = keys_.size();
     v.head_dim = keys_.head_dim();
     v.dim_groups = keys_.dim_groups();

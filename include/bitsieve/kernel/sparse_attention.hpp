@@ -59,6 +59,10 @@ struct attention_options {
   /// key the whole would keep and mass_budget stays certified). prefill / decode_group: rows are
   /// split across threads.
   unsigned threads = 1;
+  /// Count `attention_stats::active_bits` (the AND tree's active inputs, which the accelerator
+  /// model prices). It costs a popcount pass over every block plane read (about 10% of decode
+  /// time); an inference engine that does not read it turns it off (active_bits is then 0).
+  bool count_active_bits = true;
 };
 
 namespace detail {
@@ -254,6 +258,7 @@ class sparse_attention {
     cfg_.lanes = schedule_type::lanes;
     cfg_.bidirectional = schedule_type::bidirectional;
     cfg_.tile_size = tiles_.tile_size;
+    cfg_.count_active_bits = options_.count_active_bits;
     cfg_.tile_order = [t = tiles_](std::size_t n) { return t.order(n); };
   }
 

@@ -292,7 +292,8 @@ inline double block_planes_for(const std::array<double, max_key_bits>& s, int bi
 }
 
 /// The model's statistics from the kernel's exact counts. `head_dim` (optional, > 0) turns
-/// active_bits into a fraction of the plane bits accumulated.
+/// active_bits into a fraction of the plane bits accumulated (0 active bits: not counted, see
+/// attention_options::count_active_bits; the model's default fraction stays).
 [[nodiscard]] inline pruning_stats from_attention_stats(const attention_stats& st, int head_dim = 0) {
   if (st.keys == 0) throw invalid_argument("bitsieve::model::from_attention_stats: stats count no (query, key) pairs");
   if (st.key_bits < 2 || st.key_bits > max_key_bits) {
@@ -313,7 +314,7 @@ inline double block_planes_for(const std::array<double, max_key_bits>& s, int bi
     }
     s.has_histogram = true;
   }
-  if (head_dim > 0 && st.planes_read > 0) {
+  if (head_dim > 0 && st.planes_read > 0 && st.active_bits > 0) {
     s.active_bit_fraction = std::min(
         1.0, static_cast<double>(st.active_bits) / (static_cast<double>(st.planes_read) * head_dim));
   }

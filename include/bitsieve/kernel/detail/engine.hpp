@@ -33,6 +33,7 @@ struct engine_config {
   std::size_t tile_size = 0;   ///< tokens per tile, rounded up to 32; 0: one tile
   std::function<std::vector<std::size_t>(std::size_t)> tile_order;  ///< n tiles -> visit order
   bool fast_path = true;       ///< allow the int32 block-vectorised lock-step path (tests turn it off)
+  bool count_active_bits = true;  ///< count attention_stats::active_bits (a popcount per key plane)
 };
 
 /// One query's state: tables, running maximum, mass sums, online softmax, stats.
@@ -147,25 +148,38 @@ struct query_state {
     std::nth_element(live.begin(), live.begin() + static_cast<std::ptrdiff_t>(k - 1), live.end(), std::greater<>());
     return live[k - 1];
   }
-  void finish_survivor(std::size_t token, score_t s, const float* v, std::size_t dv, int planes) {
+  /// Raises the online softmax's running maximum to `logit` if it is larger (rescales the sum
+  /// and the accumulators once).
+  void raise_softmax_max(double logit) {
+    if (!(logit > sm_max)) return;
+    if (sm_sum > 0.0) {
+      const double f = fast_exp(sm_max - logit);
+      sm_sum *= f;
+      for (double& a : acc) a *= f;
+    }
+    sm_max = logit;
+  }
+  /// Records survivor `token` (exact score s after `planes` planes) and returns its softmax weight
+  /// e^(c s - sm_max), added to sm_sum; the caller adds weight x value row to acc. Needs
+  /// raise_softmax_max(c s) first.
+  double survivor_weight(std::size_t token, score_t s, std::size_t dv, int planes) {
     if (trace != nullptr) trace[token] = static_cast<std::uint8_t>(planes | 0x80);
     add_lower(s);
     if (k != 0) push_best(s);
-    const double logit = c * static_cast<double>(s);
-    double f = 1.0;
-    if (logit > sm_max) {
-      f = fast_exp(sm_max - logit);
-      sm_sum *= f;
-      sm_max = logit;
-    }
-    const double w = fast_exp(logit - sm_max);
+    const double w = fast_exp(c * static_cast<double>(s) - sm_max);
     sm_sum += w;
-    scale_axpy(acc.data(), f, w, v, dv);
     st.survivors += 1;
     st.planes_read += static_cast<std::uint64_t>(planes);
     st.stop_histogram[static_cast<std::size_t>(planes)] += 1;
     st.value_rows_read += 1;
     st.v_bytes_read += dv * sizeof(float);
+    return w;
+  }
+  /// One survivor: its weight and its value row folded into the output.
+  void finish_survivor(std::size_t token, score_t s, const float* v, std::size_t dv, int planes) {
+    raise_softmax_max(c * static_cast<double>(s));
+    const double w = survivor_weight(token, s, dv, planes);
+    scale_axpy(acc.data(), 1.0, w, v, dv);
   }
   /// `with_lower`: add the key's lower bound to zl and its upper bound exactly (mass_budget needs
   /// both: Z_L for its cutoff, and a tight bound so the reported bound stays <= delta); otherwise
@@ -303,19 +317,43 @@ class engine {
   }
 
   /// After a tile's last plane: every key still live is a survivor with its exact score
-  /// scores[(g * nb + i) * 32 + t]; online softmax with its value row.
+  /// scores[(g * nb + i) * 32 + t]; online softmax with its value row. The softmax maximum is
+  /// raised once per tile (to the tile's best survivor), and the value rows are folded in batches
+  /// of up to 8 with the accumulators in registers.
   template <class Score>
   void finish_survivors(std::span<query_state> group, std::size_t nb, std::size_t b0, const Score* scores) {
     const int planes = kv_.format.planes;
+    constexpr std::size_t batch = 8;
+    double w[batch];
+    const float* rows[batch];
     for (std::size_t g = 0; g < group.size(); ++g) {
+      query_state& q = group[g];
+      const std::uint32_t* live = live_.data() + g * nb;
+      const Score* S = scores + g * nb * block_tokens;
+      bool any = false;
+      Score top = std::numeric_limits<Score>::min();
       for (std::size_t i = 0; i < nb; ++i) {
-        for (std::uint32_t lv = live_[g * nb + i]; lv != 0U; lv &= lv - 1U) {
-          const auto t = static_cast<std::size_t>(std::countr_zero(lv));
-          const std::size_t token = block_of(b0, i) * block_tokens + t;
-          group[g].finish_survivor(token, scores[(g * nb + i) * block_tokens + t], kv_.value_row(token),
-                                   kv_.value_dim, planes);
+        for (std::uint32_t lv = live[i]; lv != 0U; lv &= lv - 1U) {
+          top = std::max(top, S[i * block_tokens + static_cast<std::size_t>(std::countr_zero(lv))]);
+          any = true;
         }
       }
+      if (!any) continue;
+      q.raise_softmax_max(q.c * static_cast<double>(top));
+      std::size_t m = 0;
+      for (std::size_t i = 0; i < nb; ++i) {
+        for (std::uint32_t lv = live[i]; lv != 0U; lv &= lv - 1U) {
+          const auto t = static_cast<std::size_t>(std::countr_zero(lv));
+          const std::size_t token = block_of(b0, i) * block_tokens + t;
+          w[m] = q.survivor_weight(token, S[i * block_tokens + t], kv_.value_dim, planes);
+          rows[m] = kv_.value_row(token);
+          if (++m == batch) {
+            axpy_rows(q.acc.data(), w, rows, m, kv_.value_dim);
+            m = 0;
+          }
+        }
+      }
+      if (m != 0) axpy_rows(q.acc.data(), w, rows, m, kv_.value_dim);
     }
   }
 
@@ -347,7 +385,7 @@ class engine {
         group[0].st.group_block_planes_read += 1;
         const std::size_t b = block_of(b0, i);
         const std::uint8_t* plane = kv_.plane(b, r);
-        block_popcounts(plane, kv_.dim_groups, cnt);
+        if (cfg_.count_active_bits) block_popcounts(plane, kv_.dim_groups, cnt);
         for (std::size_t g = 0; g < G; ++g) {
           std::uint32_t lv = live_[g * nb + i];
           if (lv == 0) continue;
@@ -357,7 +395,7 @@ class engine {
           q.st.block_planes_read += 1;
           q.st.block_token_planes_read += static_cast<std::uint64_t>(std::popcount(valid_mask(q, b)));
           q.st.k_bytes_read += kv_.plane_bytes();
-          q.st.active_bits += block_active(cnt, lv, d, cfg_.bidirectional);
+          if (cfg_.count_active_bits) q.st.active_bits += block_active(cnt, lv, d, cfg_.bidirectional);
         }
       }
       for (std::size_t g = 0; g < G; ++g) decide_round_fast(group[g], g, nb, b0, r + 1);
@@ -425,7 +463,7 @@ class engine {
       const std::uint32_t drop = live[i] & block_less(Si, x32);
       if (drop == 0U) continue;
       live[i] &= ~drop;
-      block_logits(Si, static_cast<double>(q.m - u.lo), q.c, xl);  // c (S + u.lo - M)
+      if (Threshold::needs_z_lower) block_logits(Si, static_cast<double>(q.m - u.lo), q.c, xl);  // c (S + u.lo - M)
       block_logits(Si, static_cast<double>(q.m - u.hi), q.c, xu);  // c (S + u.hi - M)
       if (q.k != 0) {
         for (std::size_t t = 0; t < block_tokens; ++t) lowers[t] = Si[t] + u.lo;
@@ -519,7 +557,7 @@ class engine {
             } else {
               S[t] += w * static_cast<score_t>(dot[t]);
             }
-            q.st.active_bits += active(plane, t);
+            if (cfg_.count_active_bits) q.st.active_bits += active(plane, t);
           }
         }
       }
@@ -655,7 +693,7 @@ class engine {
         } else {
           ln.s += kv_.format.weight[static_cast<std::size_t>(r)] * static_cast<score_t>(d);
         }
-        q.st.active_bits += active(plane, t);
+        if (cfg_.count_active_bits) q.st.active_bits += active(plane, t);
         const int done = r + 1;
         const interval iv = margin::exact::unseen_desc(kv_.format, q.sums, done, ln.sigma);
         ln.lower = ln.s + iv.lo;

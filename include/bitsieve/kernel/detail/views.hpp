@@ -11,9 +11,10 @@
 
 namespace bitsieve::detail {
 
-/// Key planes (plane_store layout) and float value rows of one KV head.
+/// Key planes (plane_store layout: plane-major, blocks contiguous within a plane) and float value rows of one KV head.
 struct kv_view {
-  const std::uint8_t* keys = nullptr;
+  const std::uint8_t* keys = nullptr;  ///< plane 0 of block 0
+  std::size_t plane_stride = 0;         ///< bytes from plane r to plane r + 1 of a block
   std::size_t tokens = 0;
   std::size_t head_dim = 0;
   std::size_t dim_groups = 0;
@@ -26,7 +27,7 @@ struct kv_view {
   [[nodiscard]] std::size_t plane_bytes() const noexcept { return block_tokens * dim_groups; }
   [[nodiscard]] std::size_t blocks() const noexcept { return (tokens + block_tokens - 1) / block_tokens; }
   [[nodiscard]] const std::uint8_t* plane(std::size_t b, int r) const noexcept {
-    return keys + (b * static_cast<std::size_t>(format.planes) + static_cast<std::size_t>(r)) * plane_bytes();
+    return keys + static_cast<std::size_t>(r) * plane_stride + b * plane_bytes();
   }
   [[nodiscard]] const float* value_row(std::size_t t) const noexcept { return values + t * value_dim; }
 };
