@@ -169,6 +169,7 @@ struct bitsieve_fixture final : decode_fixture {
     bitsieve::attention_options o;
     o.softmax_scale = ds->softmax_scale;
     o.query_bits = 12;
+    o.count_active_bits = false;  // an inference engine does not price the AND tree (docs/bench.md)
     set_threads(o, threads);
     attn[t] = std::make_unique<attention_type>(thr, o);
     bitsieve::dynamic_config cfg;

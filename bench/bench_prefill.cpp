@@ -94,7 +94,7 @@ struct bitsieve_prefill_fixture final : prefill_fixture {
   explicit bitsieve_prefill_fixture(std::size_t n)
       : prefill_fixture(n), cache(ds.head_dim, ds.value_dim),
         attn(bitsieve::threshold::lats{.alpha = 0.6, .radius = 5.0},
-             bitsieve::attention_options{.softmax_scale = ds.softmax_scale, .query_bits = 12}) {
+             bitsieve::attention_options{.softmax_scale = ds.softmax_scale, .query_bits = 12, .count_active_bits = false}) {
     is_bitsieve = true;
     cache.append(ds.keys, ds.values);
     run();

@@ -27,6 +27,18 @@ namespace bitsieve::detail {
 }
 #endif
 
+/// Asks the CPU to bring `bytes` bytes from `p` towards the L1 cache (a hint: no effect on
+/// results; a no-op where the compiler has no prefetch builtin).
+inline void prefetch_bytes(const void* p, std::size_t bytes) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+  const auto* c = static_cast<const char*>(p);
+  for (std::size_t o = 0; o < bytes; o += 64) __builtin_prefetch(c + o, 0, 3);
+#else
+  (void)p;
+  (void)bytes;
+#endif
+}
+
 /// s[t] += w * dot[t] for t = 0..31 (callers guarantee no overflow).
 inline void block_accumulate(std::int32_t* s, const std::int32_t* dot, std::int32_t w) noexcept {
 #if BITSIEVE_HAS_AVX2

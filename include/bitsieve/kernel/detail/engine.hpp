@@ -59,6 +59,11 @@ struct query_state {
   std::uint8_t* trace = nullptr;
 
   static constexpr double tiny = -80.0;  // e^-80: terms below are left out of lower-bound sums
+  /// The per-round sum of the live keys' lower bounds (mass_budget's Z_L) leaves out terms below
+  /// e^-20 of the maximum: each key's term is then < 2.1e-9 Z_L (Z_L >= the maximum's own term
+  /// e^0), so Z_L loses at most n * 2.1e-9 of itself and stays a lower bound; in exchange the
+  /// fast path skips whole blocks whose best key lies below the window.
+  static constexpr double live_window = -20.0;
 
   // Certified sums use fast_exp rounded the safe way: lower-bound terms scaled down, upper-bound
   // terms scaled up by its relative error bound (and the rescale factors likewise).
@@ -340,17 +345,25 @@ class engine {
       }
       if (!any) continue;
       q.raise_softmax_max(q.c * static_cast<double>(top));
-      std::size_t m = 0;
+      surv_.clear();
       for (std::size_t i = 0; i < nb; ++i) {
         for (std::uint32_t lv = live[i]; lv != 0U; lv &= lv - 1U) {
           const auto t = static_cast<std::size_t>(std::countr_zero(lv));
-          const std::size_t token = block_of(b0, i) * block_tokens + t;
-          w[m] = q.survivor_weight(token, S[i * block_tokens + t], kv_.value_dim, planes);
-          rows[m] = kv_.value_row(token);
-          if (++m == batch) {
-            axpy_rows(q.acc.data(), w, rows, m, kv_.value_dim);
-            m = 0;
-          }
+          surv_.push_back({block_of(b0, i) * block_tokens + t, static_cast<score_t>(S[i * block_tokens + t])});
+        }
+      }
+      // value rows are fetched a few survivors ahead (they are scattered: a DRAM latency each)
+      const std::size_t ahead = std::min<std::size_t>(surv_.size(), 2 * batch);
+      const std::size_t row_bytes = kv_.value_dim * sizeof(float);
+      for (std::size_t j = 0; j < ahead; ++j) prefetch_bytes(kv_.value_row(surv_[j].token), row_bytes);
+      std::size_t m = 0;
+      for (std::size_t j = 0; j < surv_.size(); ++j) {
+        if (j + ahead < surv_.size()) prefetch_bytes(kv_.value_row(surv_[j + ahead].token), row_bytes);
+        w[m] = q.survivor_weight(surv_[j].token, surv_[j].score, kv_.value_dim, planes);
+        rows[m] = kv_.value_row(surv_[j].token);
+        if (++m == batch) {
+          axpy_rows(q.acc.data(), w, rows, m, kv_.value_dim);
+          m = 0;
         }
       }
       if (m != 0) axpy_rows(q.acc.data(), w, rows, m, kv_.value_dim);
@@ -376,12 +389,24 @@ class engine {
     alignas(64) std::int32_t dot[block_tokens];
     alignas(64) std::int32_t cnt[block_tokens];
     const auto d = static_cast<std::int32_t>(kv_.head_dim);
+    // Plane r of the blocks still live is read in block order; it is prefetched `ahead` live
+    // blocks (about 4 KB) in advance, since dropped blocks leave gaps the hardware prefetcher
+    // does not cross.
+    const std::size_t ahead = std::max<std::size_t>(2, 4096 / kv_.plane_bytes());
     for (int r = 0; r < planes; ++r) {
       const auto w = static_cast<std::int32_t>(kv_.format.weight[static_cast<std::size_t>(r)]);
+      act_.clear();
       for (std::size_t i = 0; i < nb; ++i) {
         std::uint32_t any = 0;
         for (std::size_t g = 0; g < G; ++g) any |= live_[g * nb + i];
-        if (any == 0) continue;
+        if (any != 0) act_.push_back(i);
+      }
+      for (std::size_t j = 0; j < std::min(ahead, act_.size()); ++j) {
+        prefetch_bytes(kv_.plane(block_of(b0, act_[j]), r), kv_.plane_bytes());
+      }
+      for (std::size_t j = 0; j < act_.size(); ++j) {
+        if (j + ahead < act_.size()) prefetch_bytes(kv_.plane(block_of(b0, act_[j + ahead]), r), kv_.plane_bytes());
+        const std::size_t i = act_[j];
         group[0].st.group_block_planes_read += 1;
         const std::size_t b = block_of(b0, i);
         const std::uint8_t* plane = kv_.plane(b, r);
@@ -415,24 +440,32 @@ class engine {
     const std::int32_t* S = s32_.data() + g * nb * block_tokens;
     std::int32_t best = std::numeric_limits<std::int32_t>::min();
     bool any = false;
+    if (Threshold::needs_z_lower) bmax_.resize(nb);
     for (std::size_t i = 0; i < nb; ++i) {
       if (live[i] == 0U) continue;
       any = true;
-      best = std::max(best, block_max(S + i * block_tokens, live[i]));
+      const std::int32_t bm = block_max(S + i * block_tokens, live[i]);
+      if (Threshold::needs_z_lower) bmax_[i] = bm;
+      best = std::max(best, bm);
     }
     if (!any) return;
     q.st.rounds += 1;
     q.raise_max(best + u.lo);
     round_state rs = state_of(q);
     if (Threshold::needs_z_lower) {
-      // Z_L: finished keys plus every live key's current lower bound (terms below e^tiny left out)
+      // Z_L: finished keys plus every live key's current lower bound (terms below e^live_window
+      // left out). A block whose best key is below the window by more than float rounding
+      // (1e-3 >> 2^-18 * 87) has every lane left out by block_exp_sum too: skipping it changes
+      // nothing (the generic path, which does not skip, gets the same sum).
       alignas(32) float x[block_tokens];
       const auto ref = static_cast<double>(q.m - u.lo);  // c (S + u.lo - M) = c (S - ref)
+      const auto lw = static_cast<float>(query_state::live_window);
       double z = 0.0;
       for (std::size_t i = 0; i < nb; ++i) {
         if (live[i] == 0U) continue;
+        if (q.c * (static_cast<double>(bmax_[i]) - ref) < query_state::live_window - 1e-3) continue;
         block_logits(S + i * block_tokens, ref, q.c, x);
-        z += block_exp_sum(x, live[i], static_cast<float>(query_state::tiny));
+        z += block_exp_sum(x, live[i], lw);
       }
       rs.z_lower = q.zl + z * (1.0 - block_exp_rel_error);
     }
@@ -468,7 +501,7 @@ class engine {
       if (q.k != 0) {
         for (std::size_t t = 0; t < block_tokens; ++t) lowers[t] = Si[t] + u.lo;
       }
-      q.drop_block(drop, block_of(b0, i) * block_tokens, done, xl, xu, lowers, Threshold::needs_z_lower);
+      q.drop_block(drop, block_of(b0, i) * block_tokens, done, Threshold::needs_z_lower ? xl : nullptr, xu, lowers, Threshold::needs_z_lower);
     }
   }
 
@@ -605,7 +638,7 @@ class engine {
           xs[t] = static_cast<float>(q.c * static_cast<double>(l - q.m));  // as block_logits computes it
           if (thr_.kth() > 0) kth_buf_.push_back(l);
         }
-        if (Threshold::needs_z_lower) z += block_exp_sum(xs, live[i], static_cast<float>(query_state::tiny));
+        if (Threshold::needs_z_lower) z += block_exp_sum(xs, live[i], static_cast<float>(query_state::live_window));
       }
       rs.z_lower = q.zl + z * (1.0 - block_exp_rel_error);
       rs.kth_lower = q.kth_lower(kth_buf_);
@@ -747,6 +780,13 @@ class engine {
   std::vector<score_t> sigma_;        // (G, tile tokens) q . sign plane (sign-magnitude)
   std::vector<score_t> kth_buf_;
   std::vector<std::uint32_t> plane_masks_;
+  std::vector<std::int32_t> bmax_;    // (tile blocks) best live partial score per block, this round
+  std::vector<std::size_t> act_;      // tile blocks with a live key, this round
+  struct survivor {
+    std::size_t token;
+    score_t score;
+  };
+  std::vector<survivor> surv_;        // one query's survivors of a tile
   std::size_t stride_ = 1;            // block stride of the query being processed
 };
 
