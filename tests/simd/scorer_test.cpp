@@ -46,4 +46,32 @@ TEST_SUITE("simd") {
       }
     }
   }
+
+  TEST_CASE("simd/plane_scorer: every table entry at its extreme in every group still gives exact sums") {
+    // Keys of all ones (-1 in two's complement) select the full nibble in every group of every
+    // plane: the int16 partial sums then reach the largest entries the flush schedule allows.
+    using F = bitsieve::format::twos_complement<12>;
+    for (const std::size_t d : {64U, 128U, 256U}) {
+      bitsieve::plane_store<F> store(d);
+      store.append(std::vector<std::int32_t>(33 * d, -1));
+      for (const int qbits : {12, 13}) {
+        const std::int32_t qm = (1 << (qbits - 1)) - 1;
+        for (const int pattern : {0, 1, 2, 3}) {
+          std::vector<std::int32_t> q(d);
+          for (std::size_t i = 0; i < d; ++i) {
+            q[i] = pattern == 0 ? qm : pattern == 1 ? -qm - 1 : pattern == 2 ? (i % 2 == 0 ? qm : -qm - 1) : (i == 5 ? qm : 3);
+          }
+          bitsieve::detail::plane_scorer s;
+          s.build(q, store.dim_groups());
+          std::int64_t plain = 0;
+          for (const std::int32_t x : q) plain += x;
+          for (std::size_t b = 0; b < store.blocks(); ++b) {
+            std::int32_t got[32];
+            s.score_block(store.plane_data(b, 0), got);
+            for (std::size_t t = 0; t < store.tokens_in_block(b); ++t) REQUIRE(got[t] == plain);
+          }
+        }
+      }
+    }
+  }
 }

@@ -3,8 +3,8 @@
 /// AVX2 plane scoring by byte shuffles (compiled when BITSIEVE_HAS_AVX2). Same tables as
 /// simd/scalar.hpp, held as int16 split into a low-byte and a high-byte 16-entry table per
 /// 4-dimension group, so `vpshufb` looks up 32 tokens at once; `vpunpck{l,h}bw` rebuilds the exact
-/// int16 entries, which are summed in int16 for as many dimension groups as cannot overflow and
-/// then widened to int32. Exact: it returns the scalar path's integers (tested).
+/// int16 entries, which are summed in int16 for as many dimension groups as their largest entries
+/// allow without overflow (computed per query) and then widened to int32. Exact: it returns the scalar path's integers (tested).
 /// Usable when every table entry fits int16 (|4 q_i| sums; query widths up to 13 bits always do).
 #pragma once
 
@@ -30,11 +30,28 @@ class avx2_tables {
     groups_ = t.dim_groups;
     std::int32_t emax = 0;
     for (const std::int32_t v : t.tab) emax = std::max(emax, v < 0 ? -v : v);
-    usable_ = emax <= 32767;
+    usable_ = 2 * emax <= 32767;
     if (!usable_) return;
-    flush_ = emax == 0 ? groups_ + 1 : static_cast<std::size_t>(32767 / (2 * emax));
-    usable_ = flush_ >= 1;
-    if (!usable_) return;
+    // The int16 sums are widened to int32 after group g when the next group's largest entries
+    // could overflow them: flush_[g] = 1. Each 8-dimension group adds one entry of each of its
+    // two nibble tables, at most m_g = max|lo table| + max|hi table| in magnitude, so between
+    // flushes the sum of the m_g stays <= 32767 and no int16 lane can overflow.
+    flush_.assign(groups_, 0);
+    std::int32_t acc = 0;
+    for (std::size_t g = 0; g < groups_; ++g) {
+      std::int32_t m = 0;
+      for (std::size_t j = 2 * g; j < 2 * g + 2; ++j) {
+        std::int32_t mj = 0;
+        for (std::size_t n = 0; n < 16; ++n) mj = std::max(mj, std::abs(t.tab[j * 16 + n]));
+        m += mj;
+      }
+      if (g > 0 && acc + m > 32767) {
+        flush_[g - 1] = 1;
+        acc = 0;
+      }
+      acc += m;
+    }
+    if (groups_ > 0) flush_[groups_ - 1] = 1;
     bytes_.assign(groups_ * 2 * 2 * 32, 0);  // (nibble groups, {lo, hi}, 32 bytes)
     for (std::size_t j = 0; j < groups_ * 2; ++j) {
       for (std::size_t n = 0; n < 16; ++n) {
@@ -59,7 +76,6 @@ class avx2_tables {
     __m256i a = _mm256_setzero_si256();   // int16: tokens 0-7 | 16-23
     __m256i b = _mm256_setzero_si256();   // int16: tokens 8-15 | 24-31
     const std::uint8_t* tb = bytes_.data();
-    std::size_t pending = 0;
     for (std::size_t g = 0; g < groups_; ++g, tb += 128) {
       const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(plane + g * 32));
       const __m256i nlo = _mm256_and_si256(v, mask);
@@ -74,12 +90,8 @@ class avx2_tables {
       const __m256i h1 = _mm256_shuffle_epi8(th1, nhi);
       a = _mm256_add_epi16(a, _mm256_add_epi16(_mm256_unpacklo_epi8(l0, h0), _mm256_unpacklo_epi8(l1, h1)));
       b = _mm256_add_epi16(b, _mm256_add_epi16(_mm256_unpackhi_epi8(l0, h0), _mm256_unpackhi_epi8(l1, h1)));
-      if (++pending == flush_) {
-        widen(a, b, s0, s1, s2, s3);
-        pending = 0;
-      }
+      if (flush_[g] != 0) widen(a, b, s0, s1, s2, s3);
     }
-    if (pending != 0) widen(a, b, s0, s1, s2, s3);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(dot), s0);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(dot + 8), s1);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(dot + 16), s2);
@@ -97,8 +109,8 @@ class avx2_tables {
   }
 
   std::vector<std::uint8_t> bytes_;
+  std::vector<std::uint8_t> flush_;  // (groups) widen the int16 sums after this group
   std::size_t groups_ = 0;
-  std::size_t flush_ = 1;
   bool usable_ = false;
 };
 
