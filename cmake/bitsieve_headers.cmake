@@ -7,6 +7,7 @@ set(BITSIEVE_HEADERS
   bitsieve/core/error.hpp
   bitsieve/core/interval.hpp
   bitsieve/core/quantize.hpp
+  bitsieve/core/value_format.hpp
   bitsieve/format/concept.hpp
   bitsieve/format/twos_complement.hpp
   bitsieve/format/sign_magnitude.hpp
