@@ -35,6 +35,7 @@ set(BITSIEVE_HEADERS
   bitsieve/detail/fast_exp.hpp
   bitsieve/simd/dispatch.hpp
   bitsieve/kernel/detail/views.hpp
+  bitsieve/kernel/detail/value_store.hpp
   bitsieve/kernel/detail/engine.hpp
   bitsieve/kernel/key_value_cache.hpp
   bitsieve/kernel/policies.hpp

@@ -147,7 +147,7 @@ struct query_state {
     std::nth_element(live.begin(), live.begin() + static_cast<std::ptrdiff_t>(k - 1), live.end(), std::greater<>());
     return live[k - 1];
   }
-  void finish_survivor(std::size_t token, score_t s, const float* v, std::size_t dv, int planes) {
+  void finish_survivor(std::size_t token, score_t s, const value_view& v, std::size_t dv, int planes) {
     if (trace != nullptr) trace[token] = static_cast<std::uint8_t>(planes | 0x80);
     add_lower(s);
     if (k != 0) push_best(s);
@@ -160,12 +160,12 @@ struct query_state {
     }
     const double w = fast_exp(logit - sm_max);
     sm_sum += w;
-    scale_axpy(acc.data(), f, w, v, dv);
+    v.accumulate(acc.data(), f, w, token, dv);
     st.survivors += 1;
     st.planes_read += static_cast<std::uint64_t>(planes);
     st.stop_histogram[static_cast<std::size_t>(planes)] += 1;
     st.value_rows_read += 1;
-    st.v_bytes_read += dv * sizeof(float);
+    st.v_bytes_read += v.row_bytes(dv);
   }
   /// `with_lower`: add the key's lower bound to zl and its upper bound exactly (mass_budget needs
   /// both: Z_L for its cutoff, and a tight bound so the reported bound stays <= delta); otherwise
@@ -312,7 +312,7 @@ class engine {
         for (std::uint32_t lv = live_[g * nb + i]; lv != 0U; lv &= lv - 1U) {
           const auto t = static_cast<std::size_t>(std::countr_zero(lv));
           const std::size_t token = block_of(b0, i) * block_tokens + t;
-          group[g].finish_survivor(token, scores[(g * nb + i) * block_tokens + t], kv_.value_row(token),
+          group[g].finish_survivor(token, scores[(g * nb + i) * block_tokens + t], kv_.values,
                                    kv_.value_dim, planes);
         }
       }
@@ -678,7 +678,7 @@ class engine {
           q.finish_dropped(ln.token, ln.s + iv.lo, ln.s + iv.hi, done, Threshold::needs_z_lower);
           finished = true;
         } else if (done == planes) {
-          q.finish_survivor(ln.token, ln.s, kv_.value_row(ln.token), kv_.value_dim, planes);
+          q.finish_survivor(ln.token, ln.s, kv_.values, kv_.value_dim, planes);
           finished = true;
         } else {
           ln.plane = done;
