@@ -6,8 +6,10 @@
 #include <bitsieve/core/value_format.hpp>
 
 #include <bit>
+#include <cfenv>
 #include <cmath>
 #include <cstdint>
+#include <iterator>
 #include <limits>
 #include <random>
 #include <vector>
@@ -110,15 +112,17 @@ TEST_SUITE("core") {
 
   TEST_CASE("core/value_format: round half to even ignores the rounding mode") {
     using bitsieve::detail::round_half_even;
-    CHECK(round_half_even(0.5) == 0.0);
-    CHECK(round_half_even(1.5) == 2.0);
-    CHECK(round_half_even(2.5) == 2.0);
-    CHECK(round_half_even(-0.5) == 0.0);
-    CHECK(round_half_even(-1.5) == -2.0);
-    CHECK(round_half_even(-2.5) == -2.0);
-    CHECK(round_half_even(126.5) == 126.0);
-    CHECK(round_half_even(3.4999999) == 3.0);
-    CHECK(round_half_even(-3.5000001) == -4.0);
+    const double in[] = {0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 126.5, 3.4999999, -3.5000001, 7.0};
+    const double want[] = {0.0, 2.0, 2.0, 0.0, -2.0, -2.0, 126.0, 3.0, -4.0, 7.0};
+    for (const int mode : {FE_TONEAREST, FE_UPWARD, FE_DOWNWARD, FE_TOWARDZERO}) {
+      CAPTURE(mode);
+      REQUIRE(std::fesetround(mode) == 0);
+      for (std::size_t i = 0; i < std::size(in); ++i) {
+        volatile double x = in[i];  // not folded at compile time
+        CHECK(round_half_even(x) == want[i]);
+      }
+      std::fesetround(FE_TONEAREST);
+    }
   }
 
   TEST_CASE("core/value_format: int8 rows use max|v| / 127 and err by at most half a scale") {
