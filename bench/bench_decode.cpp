@@ -2,6 +2,11 @@
 /// \file bench/bench_decode.cpp
 /// decode/<impl>/<data>/<N>/<hot|cold>/threads:<T>: one query against a KV cache of N tokens.
 ///
+/// Impls: the dense baselines dense_fp32_blas, dense_fp16, dense_int8; bitsieve_dense,
+/// bitsieve_lats and bitsieve_mass with float32 values; bitsieve_lats_v16 / bitsieve_mass_v16 and
+/// bitsieve_lats_v8 / bitsieve_mass_v8: the same kernels on a cache storing its values as float16,
+/// or as int8 with a scale per row (cache_options::values).
+///
 /// Every iteration decodes one query (cycling through the data set's 64 queries). `hot` decodes
 /// against the same cache every time; `cold` cycles through enough identical copies of the
 /// cache that the bytes touched between two visits of a copy exceed 4x the last-level cache, so
@@ -26,6 +31,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bitsieve/kernel/dynamic_attention.hpp"
@@ -147,11 +153,13 @@ struct bitsieve_fixture final : decode_fixture {
   std::vector<std::unique_ptr<attention_type>> attn;  // [t]: configured for t threads
   std::vector<std::unique_ptr<measured>> stats;       // [t]
 
-  bitsieve_fixture(const dataset& data, threshold_type threshold) : ds(&data), thr(threshold) {
+  bitsieve_fixture(const dataset& data, threshold_type threshold,
+                   bitsieve::value_format values = bitsieve::value_format::f32)
+      : ds(&data), thr(threshold) {
     common_setup(data);
     is_bitsieve = true;
     caches.reserve(1);
-    caches.emplace_back(data.head_dim, data.value_dim);
+    caches.emplace_back(data.head_dim, data.value_dim, bitsieve::cache_options{.values = values});
     caches[0].append(data.keys, data.values);
     prepare_threads(1);
   }
@@ -220,7 +228,7 @@ struct bitsieve_fixture final : decode_fixture {
   }
   [[nodiscard]] std::size_t copies() const override { return caches.size(); }
   [[nodiscard]] std::size_t copy_bytes() const override {
-    return caches[0].keys().bytes() + caches[0].size() * caches[0].value_dim() * sizeof(float);
+    return caches[0].bytes();
   }
   void make_copies(std::size_t count) override {
     caches.reserve(count);
@@ -244,11 +252,22 @@ std::unique_ptr<decode_fixture> make_fixture(const decode_case& c) {
   if (c.impl == "bitsieve_dense") {
     return std::make_unique<bitsieve_fixture<dense_threshold_policies>>(ds, bitsieve::threshold::dense{});
   }
-  if (c.impl == "bitsieve_lats") {
-    return std::make_unique<bitsieve_fixture<bitsieve::default_policies>>(ds, bitsieve::threshold::lats{.alpha = 0.6, .radius = 5.0});
+  // <impl>_v16 / <impl>_v8: the same kernel on float16 / int8 values
+  std::string base = c.impl;
+  auto values = bitsieve::value_format::f32;
+  for (const auto& [suffix, vf] : {std::pair{std::string("_v16"), bitsieve::value_format::f16},
+                                   std::pair{std::string("_v8"), bitsieve::value_format::i8}}) {
+    if (base.size() > suffix.size() && base.ends_with(suffix)) {
+      base.resize(base.size() - suffix.size());
+      values = vf;
+    }
   }
-  if (c.impl == "bitsieve_mass") {
-    return std::make_unique<bitsieve_fixture<mass_policies>>(ds, bitsieve::threshold::mass_budget{.delta = 0.01});
+  if (base == "bitsieve_lats") {
+    return std::make_unique<bitsieve_fixture<bitsieve::default_policies>>(
+        ds, bitsieve::threshold::lats{.alpha = 0.6, .radius = 5.0}, values);
+  }
+  if (base == "bitsieve_mass") {
+    return std::make_unique<bitsieve_fixture<mass_policies>>(ds, bitsieve::threshold::mass_budget{.delta = 0.01}, values);
   }
   throw std::invalid_argument("unknown decode impl " + c.impl);
 }
@@ -302,8 +321,10 @@ void bm_decode(benchmark::State& state, const decode_case& c) {
 }  // namespace
 
 void register_decode() {
-  const std::vector<std::string> impls = {"dense_fp32_blas", "dense_fp16",    "dense_int8",
-                                          "bitsieve_dense",  "bitsieve_lats", "bitsieve_mass"};
+  const std::vector<std::string> impls = {"dense_fp32_blas",   "dense_fp16",        "dense_int8",
+                                          "bitsieve_dense",    "bitsieve_lats",     "bitsieve_mass",
+                                          "bitsieve_lats_v16", "bitsieve_mass_v16", "bitsieve_lats_v8",
+                                          "bitsieve_mass_v8"};
   struct data_size {
     std::string data;
     std::size_t n;

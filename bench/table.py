@@ -18,7 +18,9 @@ import statistics
 import sys
 
 DENSE = ["dense_fp32_blas", "dense_fp16", "dense_int8"]
-IMPL_ORDER = DENSE + ["bitsieve_dense", "bitsieve_lats", "bitsieve_mass"]
+# bitsieve impls with float32 values, then the same kernels on float16 (_v16) and int8 (_v8) values
+IMPL_ORDER = DENSE + ["bitsieve_dense", "bitsieve_lats", "bitsieve_mass", "bitsieve_lats_v16", "bitsieve_mass_v16",
+                      "bitsieve_lats_v8", "bitsieve_mass_v8"]
 UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 
 
@@ -168,7 +170,8 @@ def main():
         rows = []
         ref_bw = stream if thr == 1 else stream2
         base = {b: dec.get(g + (b,), {}).get("ns_per_token") for b in DENSE}
-        for impl in IMPL_ORDER:
+        others = sorted({k[4] for k in dec if k[:4] == g and k[4] not in IMPL_ORDER})  # impls this script does not know yet
+        for impl in IMPL_ORDER + others:
             r = dec.get(g + (impl,))
             if not r:
                 continue

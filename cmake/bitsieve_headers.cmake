@@ -7,6 +7,7 @@ set(BITSIEVE_HEADERS
   bitsieve/core/error.hpp
   bitsieve/core/interval.hpp
   bitsieve/core/quantize.hpp
+  bitsieve/core/value_format.hpp
   bitsieve/format/concept.hpp
   bitsieve/format/twos_complement.hpp
   bitsieve/format/sign_magnitude.hpp
@@ -34,6 +35,7 @@ set(BITSIEVE_HEADERS
   bitsieve/detail/fast_exp.hpp
   bitsieve/simd/dispatch.hpp
   bitsieve/kernel/detail/views.hpp
+  bitsieve/kernel/detail/value_store.hpp
   bitsieve/kernel/detail/engine.hpp
   bitsieve/kernel/key_value_cache.hpp
   bitsieve/kernel/policies.hpp

@@ -40,6 +40,7 @@ kernel
   --scheduler lockstep|ooo  --lanes L  --bidirectional   (default lockstep; ooo lanes 32)
   --tiles sequential|interleaved|head-tail  --tile-size T  --sink S   (default sequential, one tile)
   --threads T          kernel threads (default 1; with one row the keys are split, else the rows)
+  --values f32|f16|i8  how the cache stores V: float32, float16, or int8 with a scale per row (default f32)
 output
   --json | --csv       (default: a table)
   --sweep P=a:b:s      P in alpha, radius, delta, k, tau: one row per value
@@ -81,6 +82,7 @@ struct options {
   std::string tiles = "sequential";
   long tile_size = 0, sink = 64;
   long threads = 1;
+  bitsieve::value_format values = bitsieve::value_format::f32;
   bool json = false, csv = false;
   std::string sweep;
 };
@@ -134,6 +136,12 @@ options parse(int argc, char** argv) {
     else if (a == "--tile-size") o.tile_size = to_int(a, val());
     else if (a == "--sink") o.sink = to_int(a, val());
     else if (a == "--threads") o.threads = to_int(a, val());
+    else if (a == "--values") {
+      const std::string v = val();
+      const auto f = bitsieve::parse_value_format(v);
+      if (!f) fail("--values must be f32, f16 or i8, got '" + v + "'");
+      o.values = f.value();
+    }
     else if (a == "--json") o.json = true;
     else if (a == "--csv") o.csv = true;
     else if (a == "--sweep") o.sweep = val();
@@ -186,6 +194,7 @@ eval_setup make_setup(const options& o) {
   e.signmag = o.signmag;
   e.rows = static_cast<std::size_t>(o.rows);
   e.causal = o.causal;
+  e.values = o.values;
   e.kernel = kernel_config(o, 0.0);
   return e;
 }
@@ -200,7 +209,12 @@ std::string describe(const options& o) {
   s += ", " + o.tiles + (o.tile_size == 0 ? " (one tile)" : " tile " + std::to_string(o.tile_size));
   if (o.threads > 1) s += ", " + std::to_string(o.threads) + " threads";
   s += ", K" + std::to_string(o.key_bits) + (o.signmag ? " signmag" : "") + " Q" + std::to_string(o.query_bits);
+  if (o.values != bitsieve::value_format::f32) s += " V " + std::string(bitsieve::to_string(o.values));
   return s;
+}
+
+bitsieve::io::json_value values_json(const options& o) {
+  return bitsieve::io::json_value(std::string(bitsieve::to_string(o.values)));
 }
 
 }  // namespace
@@ -249,6 +263,7 @@ int main(int argc, char** argv) {
         std::snprintf(label, sizeof label, "%g", x);
         if (o.json) {
           auto j = to_json(all, data.size() == 1 ? &data[0] : nullptr);
+          j.as_object().insert(j.as_object().begin(), {"values", values_json(o)});
           j.as_object().insert(j.as_object().begin(), {param, bitsieve::io::json_value(x)});
           rows.push_back(std::move(j));
         } else {
@@ -276,6 +291,7 @@ int main(int argc, char** argv) {
         }
         j.as_object().emplace_back("entries", bitsieve::io::json_value(std::move(entries)));
       }
+      j.as_object().insert(j.as_object().begin(), {"values", values_json(o)});
       j.as_object().insert(j.as_object().begin(), {"config", bitsieve::io::json_value(describe(o))});
       std::cout << bitsieve::io::to_json(j, 1) << "\n";
       return 0;

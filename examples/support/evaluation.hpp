@@ -127,6 +127,7 @@ struct eval_setup {
   bool signmag = false;
   std::size_t rows = 0;  ///< the last `rows` query rows (0: all)
   bool causal = false;
+  bitsieve::value_format values = bitsieve::value_format::f32;  ///< the cache's value storage
   bitsieve::dynamic_config kernel;
 };
 
@@ -141,8 +142,9 @@ double rel_l2(const std::vector<double>& a, const std::vector<double>& ref) {
 
 template <class F>
 metrics evaluate_format(const dataset& ds, const eval_setup& o) {
-  bitsieve::key_value_cache<F> cache(ds.d, ds.dv);
+  bitsieve::key_value_cache<F> cache(ds.d, ds.dv, bitsieve::cache_options{.values = o.values});
   cache.append(std::span<const float>(ds.k), std::span<const float>(ds.v));
+  const std::vector<float> vq = cache.values_float();  // the values the kernel reads (== ds.v for f32)
   const auto kq = bitsieve::quantize(std::span<const float>(ds.k), F::bits, "K");  // == the cache's keys
   const double s = ds.scale > 0.0 ? ds.scale : 1.0 / std::sqrt(static_cast<double>(ds.d));
   bitsieve::dynamic_config kc = o.kernel;
@@ -174,7 +176,8 @@ metrics evaluate_format(const dataset& ds, const eval_setup& o) {
                                                             s, o.causal, first + i);
     const std::vector<double>& p = rr.probabilities;
     const std::vector<double>& ref = rr.out;
-    // Dense attention on the quantized inputs (integer scores), for the quantization error.
+    // Dense attention on the quantized inputs (integer scores and the stored values), for the
+    // quantization error.
     const auto qq = bitsieve::quantize(std::span<const float>(q, ds.d), o.kernel.options.query_bits, "query");
     const double c = qq.scale * kq.scale * s;
     bitsieve::score_t best = std::numeric_limits<bitsieve::score_t>::min();
@@ -189,7 +192,7 @@ metrics evaluate_format(const dataset& ds, const eval_setup& o) {
     for (std::size_t j = 0; j < n; ++j) {
       const double w = std::exp(c * static_cast<double>(iscore[j] - best));
       zq += w;
-      for (std::size_t x = 0; x < ds.dv; ++x) qd[x] += w * ds.v[j * ds.dv + x];
+      for (std::size_t x = 0; x < ds.dv; ++x) qd[x] += w * vq[j * ds.dv + x];
     }
     for (double& x : qd) x /= zq;
     // The kernel's decisions.

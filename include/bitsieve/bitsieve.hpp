@@ -8,6 +8,7 @@
 #include "bitsieve/core/error.hpp"
 #include "bitsieve/core/interval.hpp"
 #include "bitsieve/core/quantize.hpp"
+#include "bitsieve/core/value_format.hpp"
 #include "bitsieve/format/concept.hpp"
 #include "bitsieve/format/twos_complement.hpp"
 #include "bitsieve/format/sign_magnitude.hpp"

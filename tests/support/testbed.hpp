@@ -206,7 +206,8 @@ inline void check_same_stats(const bitsieve::attention_stats& a, const bitsieve:
 /// - the stop histogram covers p = 1 .. key_bits only and sums to `keys`;
 /// - survivors read every plane, so survivors <= stop_histogram[key_bits] (the difference is the
 ///   keys dropped after their last plane, which DESIGN.md §2 allows: "the last one included");
-/// - value rows read == survivors, and V bytes == rows * value_dim * 4;
+/// - value rows read == survivors, and V bytes == rows * the stored row bytes (value_dim * 4 for
+///   f32 values, * 2 for f16, + 4 for i8);
 /// - planes_read == sum_p p * stop_histogram[p];
 /// - a block plane is read when any of its keys is live, so block_token_planes_read >= planes_read
 ///   and each block read counts at most 32 tokens;
@@ -214,7 +215,8 @@ inline void check_same_stats(const bitsieve::attention_stats& a, const bitsieve:
 /// - active bits never exceed head_dim per key plane read;
 /// - the dropped-mass bound is a probability per query.
 inline void check_stats_consistent(const bitsieve::attention_stats& st, std::uint64_t queries, std::uint64_t keys,
-                                   int key_bits, std::size_t head_dim, std::size_t value_dim) {
+                                   int key_bits, std::size_t head_dim, std::size_t value_dim,
+                                   bitsieve::value_format values = bitsieve::value_format::f32) {
   CHECK(st.queries == queries);
   CHECK(st.keys == keys);
   CHECK(st.key_bits == key_bits);
@@ -231,7 +233,7 @@ inline void check_stats_consistent(const bitsieve::attention_stats& st, std::uin
   CHECK(sum == st.keys);
   CHECK(st.survivors <= st.stop_histogram[static_cast<std::size_t>(key_bits)]);
   CHECK(st.value_rows_read == st.survivors);
-  CHECK(st.v_bytes_read == st.value_rows_read * value_dim * sizeof(float));
+  CHECK(st.v_bytes_read == st.value_rows_read * bitsieve::value_row_bytes(values, value_dim));
   CHECK(st.planes_read == weighted);
   CHECK(st.block_token_planes_read >= st.planes_read);
   CHECK(st.block_token_planes_read <= 32 * st.block_planes_read);

@@ -2,7 +2,8 @@
 /// \file simd/block_ops.hpp
 /// Per-block bookkeeping of the lock-step fast path on 32 int32 partial scores: update with a
 /// plane's dot products, masked maximum, threshold masks, and per-token popcounts (AVX2 when
-/// compiled in, portable loops otherwise; identical results).
+/// compiled in, portable loops otherwise; identical results); and the survivors' value
+/// accumulation for float32, binary16 and int8 value rows.
 #pragma once
 
 #include <cmath>
@@ -11,6 +12,7 @@
 #include <limits>
 
 #include "bitsieve/config.hpp"
+#include "bitsieve/core/value_format.hpp"
 #include "bitsieve/simd/scalar.hpp"
 
 #if BITSIEVE_HAS_AVX2
@@ -167,6 +169,35 @@ inline constexpr float c6 = 1.0F / 720, c5 = 1.0F / 120, c4 = 1.0F / 24, c3 = 1.
 #endif
 }
 
+/// w * x + a, rounded once where the target has FMA (every AVX2 build: what _mm256_fmadd_pd
+/// computes), else rounded twice. The vector and portable value accumulations both use it, so they
+/// give the same bits.
+[[nodiscard]] inline double mul_add(double w, double x, double a) noexcept {
+#if defined(__FMA__) || defined(__ARM_FEATURE_FMA) || defined(FP_FAST_FMA)
+  return std::fma(w, x, a);
+#else
+  return w * x + a;
+#endif
+}
+
+/// The portable value accumulations: the reference the vector paths below match exactly (tested),
+/// and their tails.
+namespace portable {
+/// acc[i] = acc[i] * f + w * v[i] for i < n.
+inline void scale_axpy(double* acc, double f, double w, const float* v, std::size_t n) noexcept {
+  for (std::size_t i = 0; i < n; ++i) acc[i] = mul_add(w, static_cast<double>(v[i]), acc[i] * f);
+}
+/// acc[i] = acc[i] * f + w * float(h[i]) for i < n (h: binary16 bits).
+inline void scale_axpy_f16(double* acc, double f, double w, const std::uint16_t* h, std::size_t n) noexcept {
+  for (std::size_t i = 0; i < n; ++i) acc[i] = mul_add(w, static_cast<double>(half_to_float(h[i])), acc[i] * f);
+}
+/// acc[i] = acc[i] * f + (w * scale) * q[i] for i < n (the row scale folded into the weight).
+inline void scale_axpy_i8(double* acc, double f, double w, float scale, const std::int8_t* q, std::size_t n) noexcept {
+  const double ws = w * static_cast<double>(scale);
+  for (std::size_t i = 0; i < n; ++i) acc[i] = mul_add(ws, static_cast<double>(q[i]), acc[i] * f);
+}
+}  // namespace portable
+
 /// acc[i] = acc[i] * f + w * v[i] for i < n (f = 1: a plain axpy); double accumulators.
 inline void scale_axpy(double* acc, double f, double w, const float* v, std::size_t n) noexcept {
   std::size_t i = 0;
@@ -179,7 +210,41 @@ inline void scale_axpy(double* acc, double f, double w, const float* v, std::siz
     _mm256_storeu_pd(acc + i, _mm256_fmadd_pd(wv, x, a));
   }
 #endif
-  for (; i < n; ++i) acc[i] = std::fma(w, static_cast<double>(v[i]), acc[i] * f);
+  portable::scale_axpy(acc + i, f, w, v + i, n - i);
+}
+
+/// scale_axpy of a binary16 row: acc[i] = acc[i] * f + w * float(h[i]) (F16C when compiled in).
+inline void scale_axpy_f16(double* acc, double f, double w, const std::uint16_t* h, std::size_t n) noexcept {
+  std::size_t i = 0;
+#if BITSIEVE_HAS_F16C
+  const __m256d fv = _mm256_set1_pd(f);
+  const __m256d wv = _mm256_set1_pd(w);
+  for (; i + 8 <= n; i += 8) {
+    const __m256 x = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(h + i)));
+    const __m256d lo = _mm256_cvtps_pd(_mm256_castps256_ps128(x));
+    const __m256d hi = _mm256_cvtps_pd(_mm256_extractf128_ps(x, 1));
+    _mm256_storeu_pd(acc + i, _mm256_fmadd_pd(wv, lo, _mm256_mul_pd(_mm256_loadu_pd(acc + i), fv)));
+    _mm256_storeu_pd(acc + i + 4, _mm256_fmadd_pd(wv, hi, _mm256_mul_pd(_mm256_loadu_pd(acc + i + 4), fv)));
+  }
+#endif
+  portable::scale_axpy_f16(acc + i, f, w, h + i, n - i);
+}
+
+/// scale_axpy of an int8 row with its scale: acc[i] = acc[i] * f + (w * scale) * q[i].
+inline void scale_axpy_i8(double* acc, double f, double w, float scale, const std::int8_t* q, std::size_t n) noexcept {
+  std::size_t i = 0;
+#if BITSIEVE_HAS_AVX2
+  const __m256d fv = _mm256_set1_pd(f);
+  const __m256d wv = _mm256_set1_pd(w * static_cast<double>(scale));
+  for (; i + 8 <= n; i += 8) {
+    const __m256i x = _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(q + i)));
+    const __m256d lo = _mm256_cvtepi32_pd(_mm256_castsi256_si128(x));
+    const __m256d hi = _mm256_cvtepi32_pd(_mm256_extracti128_si256(x, 1));
+    _mm256_storeu_pd(acc + i, _mm256_fmadd_pd(wv, lo, _mm256_mul_pd(_mm256_loadu_pd(acc + i), fv)));
+    _mm256_storeu_pd(acc + i + 4, _mm256_fmadd_pd(wv, hi, _mm256_mul_pd(_mm256_loadu_pd(acc + i + 4), fv)));
+  }
+#endif
+  portable::scale_axpy_i8(acc + i, f, w, scale, q + i, n - i);
 }
 
 /// acc[i] += sum over j < m of w[j] * rows[j][i], for i < n, row by row in order j = 0, 1, ..
@@ -215,7 +280,7 @@ inline void axpy_rows(double* acc, const double* w, const float* const* rows, st
 #endif
   for (; i < n; ++i) {
     double a = acc[i];
-    for (std::size_t j = 0; j < m; ++j) a = std::fma(w[j], static_cast<double>(rows[j][i]), a);
+    for (std::size_t j = 0; j < m; ++j) a = mul_add(w[j], static_cast<double>(rows[j][i]), a);
     acc[i] = a;
   }
 }

@@ -164,10 +164,10 @@ struct query_state {
     }
     sm_max = logit;
   }
-  /// Records survivor `token` (exact score s after `planes` planes) and returns its softmax weight
-  /// e^(c s - sm_max), added to sm_sum; the caller adds weight x value row to acc. Needs
-  /// raise_softmax_max(c s) first.
-  double survivor_weight(std::size_t token, score_t s, std::size_t dv, int planes) {
+  /// Records survivor `token` (exact score s after `planes` planes, a value row of `row_bytes`)
+  /// and returns its softmax weight e^(c s - sm_max), added to sm_sum; the caller adds weight x
+  /// value row to acc. Needs raise_softmax_max(c s) first.
+  double survivor_weight(std::size_t token, score_t s, std::size_t row_bytes, int planes) {
     if (trace != nullptr) trace[token] = static_cast<std::uint8_t>(planes | 0x80);
     add_lower(s);
     if (k != 0) push_best(s);
@@ -177,14 +177,14 @@ struct query_state {
     st.planes_read += static_cast<std::uint64_t>(planes);
     st.stop_histogram[static_cast<std::size_t>(planes)] += 1;
     st.value_rows_read += 1;
-    st.v_bytes_read += dv * sizeof(float);
+    st.v_bytes_read += row_bytes;
     return w;
   }
-  /// One survivor: its weight and its value row folded into the output.
-  void finish_survivor(std::size_t token, score_t s, const float* v, std::size_t dv, int planes) {
+  /// One survivor: its weight and its value row (stored in any value_format) folded into the output.
+  void finish_survivor(std::size_t token, score_t s, const value_view& v, std::size_t dv, int planes) {
     raise_softmax_max(c * static_cast<double>(s));
-    const double w = survivor_weight(token, s, dv, planes);
-    scale_axpy(acc.data(), 1.0, w, v, dv);
+    const double w = survivor_weight(token, s, v.row_bytes(dv), planes);
+    v.accumulate(acc.data(), 1.0, w, token, dv);
   }
   /// `with_lower`: add the key's lower bound to zl and its upper bound exactly (mass_budget needs
   /// both: Z_L for its cutoff, and a tight bound so the reported bound stays <= delta); otherwise
@@ -353,20 +353,28 @@ class engine {
         }
       }
       // value rows are fetched a few survivors ahead (they are scattered: a DRAM latency each)
+      const value_view& vv = kv_.values;
+      const std::size_t dv = kv_.value_dim;
+      const std::size_t row_bytes = vv.row_bytes(dv);
+      const auto row = [&](std::size_t token) { return vv.rows + token * vv.stride; };
       const std::size_t ahead = std::min<std::size_t>(surv_.size(), 2 * batch);
-      const std::size_t row_bytes = kv_.value_dim * sizeof(float);
-      for (std::size_t j = 0; j < ahead; ++j) prefetch_bytes(kv_.value_row(surv_[j].token), row_bytes);
+      for (std::size_t j = 0; j < ahead; ++j) prefetch_bytes(row(surv_[j].token), row_bytes);
       std::size_t m = 0;
       for (std::size_t j = 0; j < surv_.size(); ++j) {
-        if (j + ahead < surv_.size()) prefetch_bytes(kv_.value_row(surv_[j + ahead].token), row_bytes);
-        w[m] = q.survivor_weight(surv_[j].token, surv_[j].score, kv_.value_dim, planes);
-        rows[m] = kv_.value_row(surv_[j].token);
+        if (j + ahead < surv_.size()) prefetch_bytes(row(surv_[j + ahead].token), row_bytes);
+        const double wj = q.survivor_weight(surv_[j].token, surv_[j].score, row_bytes, planes);
+        if (vv.format != value_format::f32) {  // f16 / int8 rows: one dequantising axpy each
+          vv.accumulate(q.acc.data(), 1.0, wj, surv_[j].token, dv);
+          continue;
+        }
+        w[m] = wj;
+        rows[m] = reinterpret_cast<const float*>(row(surv_[j].token));
         if (++m == batch) {
-          axpy_rows(q.acc.data(), w, rows, m, kv_.value_dim);
+          axpy_rows(q.acc.data(), w, rows, m, dv);
           m = 0;
         }
       }
-      if (m != 0) axpy_rows(q.acc.data(), w, rows, m, kv_.value_dim);
+      if (m != 0) axpy_rows(q.acc.data(), w, rows, m, dv);
     }
   }
 
@@ -749,7 +757,7 @@ class engine {
           q.finish_dropped(ln.token, ln.s + iv.lo, ln.s + iv.hi, done, Threshold::needs_z_lower);
           finished = true;
         } else if (done == planes) {
-          q.finish_survivor(ln.token, ln.s, kv_.value_row(ln.token), kv_.value_dim, planes);
+          q.finish_survivor(ln.token, ln.s, kv_.values, kv_.value_dim, planes);
           finished = true;
         } else {
           ln.plane = done;
