@@ -124,7 +124,8 @@ void reference_row_unchecked(std::span<const T> q, std::span<const T> k, std::sp
   for (std::size_t j = 0; j < visible; ++j) {
     const T* kj = k.data() + j * d;
     double dot = 0.0;
-    for (std::size_t t = 0; t < d; ++t) dot += static_cast<double>(qi[t]) * static_cast<double>(kj[t]);
+    // explicit fused multiply-adds: the same result whatever the compiler's contraction choices
+    for (std::size_t t = 0; t < d; ++t) dot = std::fma(static_cast<double>(qi[t]), static_cast<double>(kj[t]), dot);
     prob[j] = scale * dot;
     if (prob[j] > max_logit) {
       max_logit = prob[j];
@@ -142,7 +143,7 @@ void reference_row_unchecked(std::span<const T> q, std::span<const T> k, std::sp
   for (std::size_t j = 0; j < visible; ++j) {
     const T* vj = v.data() + j * d_v;
     const double p = prob[j];
-    for (std::size_t c = 0; c < d_v; ++c) out[c] += p * static_cast<double>(vj[c]);
+    for (std::size_t c = 0; c < d_v; ++c) out[c] = std::fma(p, static_cast<double>(vj[c]), out[c]);
   }
 }
 

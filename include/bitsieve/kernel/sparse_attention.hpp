@@ -53,7 +53,7 @@ struct attention_options {
   /// Query width; 0 means the policy bundle's query_bits (12 unless it says otherwise).
   int query_bits = 0;
   /// Threads (std::thread). decode: the keys are split into `threads` parts (lock-step: every
-  /// threads-th 32-key block, so each part samples the whole sequence; out-of-order: contiguous
+  /// threads-th run of 256 keys, so each part samples the whole sequence; out-of-order: contiguous
   /// ranges), each with its own running state, merged at the end (deterministic for a given
   /// count; a part's running maximum is a lower bound of the whole one, so a part never drops a
   /// key the whole would keep and mass_budget stays certified). prefill / decode_group: rows are
@@ -168,15 +168,17 @@ attention_stats attend_split_keys(const T& thr, const engine_config& cfg, const 
                                   int query_bits, double softmax_scale, std::span<std::uint8_t> trace,
                                   unsigned threads) {
   const std::size_t qb = (visible + block_tokens - 1) / block_tokens;
-  const std::size_t parts = std::min<std::size_t>(threads, qb);
+  const std::size_t parts = std::min<std::size_t>(threads, cfg.lanes == 0 ? (qb + 7) / 8 : qb);
   std::vector<query_state> states(parts);
   for (std::size_t i = 0; i < parts; ++i) {
     prepare_query(states[i], query, kv, query_bits, softmax_scale, visible, thr.kth(), "bitsieve::sparse_attention");
     if (cfg.lanes == 0) {
-      // lock-step: part i takes every parts-th block from block i, so every part samples the whole
-      // sequence and its running maximum is close to the whole query's
+      // lock-step: part i takes every parts-th chunk of 8 blocks (256 tokens) from chunk i, so every
+      // part samples the whole sequence and its running maximum is close to the whole query's,
+      // while each part still reads runs of 8 consecutive block planes (4 KB at head_dim 128)
       states[i].first_block = i;
       states[i].block_stride = parts;
+      states[i].block_chunk = 8;
     } else {
       // out-of-order lanes run over contiguous tokens: contiguous parts
       states[i].first_block = qb * i / parts;

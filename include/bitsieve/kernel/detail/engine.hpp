@@ -42,8 +42,13 @@ struct query_state {
   query_sums sums;
   double c = 1.0;             ///< logit scale
   std::size_t visible = 0;    ///< keys this query attends: tokens 0 .. visible-1
-  std::size_t first_block = 0;   ///< this state covers key blocks first_block, first_block + stride, ..
-  std::size_t block_stride = 1;  ///< (a thread's share: every block_stride-th block)
+  /// This state covers the key blocks of chunks first_block, first_block + block_stride, .., each
+  /// chunk `block_chunk` consecutive blocks (a thread's share: every block_stride-th chunk); the
+  /// j-th block it covers is (first_block + (j / block_chunk) * block_stride) * block_chunk +
+  /// j % block_chunk. Defaults: every block from 0.
+  std::size_t first_block = 0;
+  std::size_t block_stride = 1;
+  std::size_t block_chunk = 1;
   std::size_t n_keys = 0;       ///< n: all keys the query attends (for mass_budget's shares)
   score_t m = score_min;      ///< M, the largest lower bound seen
   double zl = 0.0;            ///< sum over finished keys of e^(c (L - M)) (a lower bound of Z e^-cM)
@@ -260,32 +265,43 @@ class engine {
         lockstep_tile(qs, b0, nb);
       }
     };
-    // a query's blocks first_block + j * stride (j = 0 .. n-1), cut into tiles of tile_blocks
+    // a query's blocks j = 0 .. n-1 (see query_state::first_block), cut into tiles of tile_blocks
     const auto tiles_of = [&](const query_state& q, const auto& visit) {
       const std::size_t qb = (q.visible + block_tokens - 1) / block_tokens;
-      const std::size_t st = q.block_stride;
-      const std::size_t n = qb > q.first_block ? (qb - q.first_block + st - 1) / st : 0;
+      const std::size_t ck = q.block_chunk;
+      const std::size_t n_chunks = (qb + ck - 1) / ck;
+      std::size_t n = 0;
+      if (n_chunks > q.first_block) {
+        const std::size_t mine = (n_chunks - q.first_block + q.block_stride - 1) / q.block_stride;
+        const std::size_t last = q.first_block + (mine - 1) * q.block_stride;  // this part's last chunk
+        n = mine * ck - (last + 1 == n_chunks ? n_chunks * ck - qb : 0);
+      }
       const std::size_t tile_blocks =
           cfg_.tile_size == 0 ? std::max<std::size_t>(n, 1) : (cfg_.tile_size + block_tokens - 1) / block_tokens;
       const std::size_t n_tiles = (n + tile_blocks - 1) / tile_blocks;
       for (const std::size_t t : cfg_.tile_order(n_tiles)) {
         const std::size_t j0 = t * tile_blocks;
-        visit(q.first_block + j0 * st, std::min(tile_blocks, n - j0));
+        visit(j0, std::min(tile_blocks, n - j0));
       }
     };
+    const auto use_map = [&](const query_state& q) {
+      first_ = q.first_block;
+      stride_ = q.block_stride;
+      chunk_ = q.block_chunk;
+    };
     if (cfg_.lanes == 0 && group.size() > 1 && all_same_range(group)) {
-      stride_ = group[0].block_stride;
-      tiles_of(group[0], [&](std::size_t b0, std::size_t nb) { tile(group, b0, nb); });
+      use_map(group[0]);
+      tiles_of(group[0], [&](std::size_t j0, std::size_t nb) { tile(group, j0, nb); });
       return;
     }
     for (auto& q : group) {
-      stride_ = q.block_stride;
-      tiles_of(q, [&](std::size_t b0, std::size_t nb) {
+      use_map(q);
+      tiles_of(q, [&](std::size_t j0, std::size_t nb) {
         if (cfg_.lanes == 0) {
-          tile(std::span<query_state>(&q, 1), b0, nb);
+          tile(std::span<query_state>(&q, 1), j0, nb);
         } else {
           BITSIEVE_ASSERT(q.block_stride == 1, "out-of-order parts are contiguous");
-          ooo_tile(q, b0, b0 + nb);
+          ooo_tile(q, block_of(j0, 0), block_of(j0, 0) + nb);
         }
       });
     }
@@ -379,7 +395,11 @@ class engine {
   }
 
   /// Block index of the i-th block of a tile starting at block b0 (stride: a thread's share).
-  [[nodiscard]] std::size_t block_of(std::size_t b0, std::size_t i) const noexcept { return b0 + i * stride_; }
+  /// (j0: the tile's first block in the query's own numbering, see query_state::first_block.)
+  [[nodiscard]] std::size_t block_of(std::size_t j0, std::size_t i) const noexcept {
+    const std::size_t j = j0 + i;
+    return (first_ + (j / chunk_) * stride_) * chunk_ + j % chunk_;
+  }
 
   /// Two's complement partial scores and bounds fit int32 with room: 2^(B-1) sum|q| <= 2^30.
   [[nodiscard]] bool int32_safe(const query_state& q) const noexcept {
@@ -516,7 +536,7 @@ class engine {
   static bool all_same_range(std::span<query_state> group) {
     for (const auto& q : group) {
       if (q.visible != group[0].visible || q.first_block != group[0].first_block ||
-          q.block_stride != group[0].block_stride) {
+          q.block_stride != group[0].block_stride || q.block_chunk != group[0].block_chunk) {
         return false;
       }
     }
@@ -795,7 +815,9 @@ class engine {
     score_t score;
   };
   std::vector<survivor> surv_;        // one query's survivors of a tile
-  std::size_t stride_ = 1;            // block stride of the query being processed
+  std::size_t first_ = 0;             // block map of the query being processed (query_state::first_block)
+  std::size_t stride_ = 1;
+  std::size_t chunk_ = 1;
 };
 
 }  // namespace bitsieve::detail
