@@ -33,6 +33,7 @@ set(BITSIEVE_HEADERS
   bitsieve/simd/avx2.hpp
   bitsieve/simd/block_ops.hpp
   bitsieve/detail/fast_exp.hpp
+  bitsieve/detail/worker_pool.hpp
   bitsieve/simd/dispatch.hpp
   bitsieve/kernel/detail/views.hpp
   bitsieve/kernel/detail/value_store.hpp

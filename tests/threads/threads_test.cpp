@@ -3,6 +3,7 @@
 // the dense threshold, keep mass_budget certified, and merge stats consistently.
 #include <bitsieve/bitsieve.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -74,6 +75,37 @@ TEST_SUITE("threads") {
       CHECK(st.keys == s.n);
       CHECK(st.survivors == s.n);
       CHECK(st.queries == 1);
+    }
+  }
+
+  TEST_CASE("threads/decode: the parts cover every key once for any length and thread count") {
+    // lock-step parts take interleaved runs of 8 blocks: lengths around block and run edges
+    std::mt19937 rng(9);
+    std::normal_distribution<float> nd;
+    for (const std::size_t n : {1U, 31U, 33U, 255U, 256U, 257U, 300U, 520U, 2049U, 5000U}) {
+      std::vector<float> k(n * 16), v(n * 4), q(16);
+      for (auto& x : k) x = nd(rng);
+      for (auto& x : v) x = nd(rng);
+      for (auto& x : q) x = nd(rng);
+      bitsieve::key_value_cache<F> cache(16, 4);
+      cache.append(k, v);
+      std::vector<float> ref(4);
+      bitsieve::dynamic_config c;
+      c.threshold = bitsieve::threshold::dense{};
+      (void)bitsieve::dynamic_attention(c).decode(q, cache, ref);
+      for (unsigned t = 2; t <= 5; ++t) {
+        CAPTURE(n);
+        CAPTURE(t);
+        c.options.threads = t;
+        std::vector<float> out(4);
+        std::vector<std::uint8_t> trace(n);
+        const std::vector<std::size_t> vis{n};
+        const auto st = bitsieve::dynamic_attention(c).run(q, cache, out, vis, trace);
+        CHECK(st.keys == n);
+        CHECK(st.survivors == n);
+        CHECK(std::all_of(trace.begin(), trace.end(), [](std::uint8_t x) { return x == (12 | bitsieve::key_kept_flag); }));
+        for (std::size_t x = 0; x < 4; ++x) CHECK(out[x] == doctest::Approx(ref[x]).epsilon(1e-6));
+      }
     }
   }
 

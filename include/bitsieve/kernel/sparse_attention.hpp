@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstddef>
 #include <exception>
+#include <functional>
 #include <mutex>
 #include <span>
 #include <string>
@@ -23,6 +24,7 @@
 
 #include "bitsieve/core/error.hpp"
 #include "bitsieve/core/quantize.hpp"
+#include "bitsieve/detail/worker_pool.hpp"
 #include "bitsieve/kernel/detail/engine.hpp"
 #include "bitsieve/kernel/key_value_cache.hpp"
 #include "bitsieve/kernel/policies.hpp"
@@ -140,8 +142,9 @@ attention_stats attend_serial(const T& thr, const engine_config& cfg, const kv_v
   return total;
 }
 
-/// Runs work(0 .. parts-1), part 0 on the calling thread and the others on std::threads; the
-/// first exception thrown by any part is rethrown after all have finished.
+/// Runs work(0 .. parts-1), part 0 on the calling thread and the others on the shared worker pool
+/// (or on std::threads of its own when the pool is busy); the first exception thrown by any part
+/// is rethrown after all have finished.
 template <class Work>
 void run_parts(std::size_t parts, const Work& work) {
   std::vector<std::thread> pool;
@@ -155,9 +158,18 @@ void run_parts(std::size_t parts, const Work& work) {
       if (!err) err = std::current_exception();
     }
   };
-  for (std::size_t i = 1; i < parts; ++i) pool.emplace_back(guarded, i);
-  guarded(0);
-  for (auto& t : pool) t.join();
+  if (parts > 1) {
+    // the shared pool's threads when it is free; otherwise (a concurrent or nested call) threads
+    // of our own
+    const std::function<void(std::size_t)> job = guarded;
+    if (!worker_pool::shared().try_run(parts, job)) {
+      for (std::size_t i = 1; i < parts; ++i) pool.emplace_back(guarded, i);
+      guarded(0);
+      for (auto& t : pool) t.join();
+    }
+  } else {
+    guarded(0);
+  }
   if (err) std::rethrow_exception(err);
 }
 
