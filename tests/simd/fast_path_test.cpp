@@ -54,7 +54,7 @@ TEST_SUITE("simd") {
     CHECK(bitsieve::detail::fast_exp(0.0) == doctest::Approx(1.0).epsilon(1e-12));
   }
 
-  TEST_CASE("simd/block_ops: masked max / less-than masks / active-bit sums match plain loops") {
+  TEST_CASE("simd/block_ops: masked max / less-than and greater-than masks / active-bit sums match plain loops") {
     std::mt19937 rng(3);
     std::uniform_int_distribution<std::int32_t> val(-1000000, 1000000);
     std::uniform_int_distribution<std::uint32_t> bits;
@@ -80,6 +80,13 @@ TEST_SUITE("simd") {
       }
       CHECK(bitsieve::detail::block_max(s, live) == mx);
       CHECK(bitsieve::detail::block_less(s, x) == less);
+      float xf[32];
+      std::uint32_t greater = 0;
+      for (int t = 0; t < 32; ++t) {
+        xf[t] = static_cast<float>(s[t]) / 1000.0F;
+        greater |= (xf[t] > 80.0F ? 1U : 0U) << t;
+      }
+      CHECK(bitsieve::detail::block_greater(xf, 80.0F) == greater);
       CHECK(bitsieve::detail::block_active(cnt, live, 64, false) == act);
       CHECK(bitsieve::detail::block_active(cnt, live, 64, true) == actb);
       std::int32_t s2[32];

@@ -95,6 +95,23 @@ inline void block_accumulate(std::int32_t* s, const std::int32_t* dot, std::int3
 #endif
 }
 
+/// Bits t (0..31) with x[t] > y (floats; NaN compares false).
+[[nodiscard]] inline std::uint32_t block_greater(const float* x, float y) noexcept {
+#if BITSIEVE_HAS_AVX2
+  const __m256 yv = _mm256_set1_ps(y);
+  std::uint32_t out = 0;
+  for (int i = 0; i < 4; ++i) {
+    const __m256 v = _mm256_loadu_ps(x + 8 * i);
+    out |= static_cast<std::uint32_t>(_mm256_movemask_ps(_mm256_cmp_ps(v, yv, _CMP_GT_OQ))) << (8 * i);
+  }
+  return out;
+#else
+  std::uint32_t out = 0;
+  for (int i = 0; i < 32; ++i) out |= (x[i] > y ? 1U : 0U) << i;
+  return out;
+#endif
+}
+
 /// Relative error bound of block_exp_sum's terms (float exponentials of float arguments; measured
 /// 3.9e-6 over [-80, 0], tested): callers scale the sum down by (1 - this) for a lower bound.
 inline constexpr double block_exp_rel_error = 2e-5;

@@ -131,9 +131,7 @@ struct query_state {
     }
     const auto ft = static_cast<float>(tiny);
     if (with_lower) zl += block_exp_sum(xl, drop, ft) * (1.0 - block_exp_rel_error);
-    for (std::uint32_t d = drop; d != 0U; d &= d - 1U) {
-      if (xu[std::countr_zero(d)] > 80.0F) du_overflow = true;  // beyond float exp: bound = 1
-    }
+    if ((block_greater(xu, 80.0F) & drop) != 0U) du_overflow = true;  // beyond float exp: bound = 1
     if (!du_overflow) du += block_exp_sum(xu, drop, ft, true) * (1.0 + block_exp_rel_error);
   }
 
@@ -398,6 +396,7 @@ class engine {
   /// (j0: the tile's first block in the query's own numbering, see query_state::first_block.)
   [[nodiscard]] std::size_t block_of(std::size_t j0, std::size_t i) const noexcept {
     const std::size_t j = j0 + i;
+    if (chunk_ == 1) return first_ + j * stride_;  // one thread: no division
     return (first_ + (j / chunk_) * stride_) * chunk_ + j % chunk_;
   }
 
@@ -427,16 +426,16 @@ class engine {
       for (std::size_t i = 0; i < nb; ++i) {
         std::uint32_t any = 0;
         for (std::size_t g = 0; g < G; ++g) any |= live_[g * nb + i];
-        if (any != 0) act_.push_back(i);
+        if (any != 0) act_.push_back({i, block_of(b0, i)});
       }
       for (std::size_t j = 0; j < std::min(ahead, act_.size()); ++j) {
-        prefetch_bytes(kv_.plane(block_of(b0, act_[j]), r), kv_.plane_bytes());
+        prefetch_bytes(kv_.plane(act_[j].block, r), kv_.plane_bytes());
       }
       for (std::size_t j = 0; j < act_.size(); ++j) {
-        if (j + ahead < act_.size()) prefetch_bytes(kv_.plane(block_of(b0, act_[j + ahead]), r), kv_.plane_bytes());
-        const std::size_t i = act_[j];
+        if (j + ahead < act_.size()) prefetch_bytes(kv_.plane(act_[j + ahead].block, r), kv_.plane_bytes());
+        const std::size_t i = act_[j].index;
+        const std::size_t b = act_[j].block;
         group[0].st.group_block_planes_read += 1;
-        const std::size_t b = block_of(b0, i);
         const std::uint8_t* plane = kv_.plane(b, r);
         if (cfg_.count_active_bits) block_popcounts(plane, kv_.dim_groups, cnt);
         for (std::size_t g = 0; g < G; ++g) {
@@ -809,7 +808,11 @@ class engine {
   std::vector<score_t> kth_buf_;
   std::vector<std::uint32_t> plane_masks_;
   std::vector<std::int32_t> bmax_;    // (tile blocks) best live partial score per block, this round
-  std::vector<std::size_t> act_;      // tile blocks with a live key, this round
+  struct active_block {
+    std::size_t index;  // in the tile
+    std::size_t block;  // in the cache
+  };
+  std::vector<active_block> act_;     // tile blocks with a live key, this round
   struct survivor {
     std::size_t token;
     score_t score;
