@@ -180,7 +180,10 @@ attention_stats attend_split_keys(const T& thr, const engine_config& cfg, const 
                                   int query_bits, double softmax_scale, std::span<std::uint8_t> trace,
                                   unsigned threads) {
   const std::size_t qb = (visible + block_tokens - 1) / block_tokens;
-  const std::size_t parts = std::min<std::size_t>(threads, cfg.lanes == 0 ? (qb + 7) / 8 : qb);
+  // lock-step parts take runs of thread_run_blocks blocks (256 keys): a run is the smallest share
+  constexpr std::size_t thread_run_blocks = 8;
+  const std::size_t parts =
+      std::min<std::size_t>(threads, cfg.lanes == 0 ? (qb + thread_run_blocks - 1) / thread_run_blocks : qb);
   std::vector<query_state> states(parts);
   for (std::size_t i = 0; i < parts; ++i) {
     prepare_query(states[i], query, kv, query_bits, softmax_scale, visible, thr.kth(), "bitsieve::sparse_attention");
@@ -190,7 +193,7 @@ attention_stats attend_split_keys(const T& thr, const engine_config& cfg, const 
       // while each part still reads runs of 8 consecutive block planes (4 KB at head_dim 128)
       states[i].first_block = i;
       states[i].block_stride = parts;
-      states[i].block_chunk = 8;
+      states[i].block_chunk = thread_run_blocks;
     } else {
       // out-of-order lanes run over contiguous tokens: contiguous parts
       states[i].first_block = qb * i / parts;

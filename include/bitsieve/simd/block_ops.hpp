@@ -230,6 +230,14 @@ inline void scale_axpy(double* acc, double f, double w, const float* v, std::siz
   portable::scale_axpy(acc + i, f, w, v + i, n - i);
 }
 
+#if BITSIEVE_HAS_AVX2
+/// acc[0..8) = acc * f + w * (lo, hi): the store step shared by the widening axpy kernels.
+inline void fma_store8(double* acc, __m256d wv, __m256d fv, __m256d lo, __m256d hi) noexcept {
+  _mm256_storeu_pd(acc, _mm256_fmadd_pd(wv, lo, _mm256_mul_pd(_mm256_loadu_pd(acc), fv)));
+  _mm256_storeu_pd(acc + 4, _mm256_fmadd_pd(wv, hi, _mm256_mul_pd(_mm256_loadu_pd(acc + 4), fv)));
+}
+#endif
+
 /// scale_axpy of a binary16 row: acc[i] = acc[i] * f + w * float(h[i]) (F16C when compiled in).
 inline void scale_axpy_f16(double* acc, double f, double w, const std::uint16_t* h, std::size_t n) noexcept {
   std::size_t i = 0;
@@ -240,8 +248,7 @@ inline void scale_axpy_f16(double* acc, double f, double w, const std::uint16_t*
     const __m256 x = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(h + i)));
     const __m256d lo = _mm256_cvtps_pd(_mm256_castps256_ps128(x));
     const __m256d hi = _mm256_cvtps_pd(_mm256_extractf128_ps(x, 1));
-    _mm256_storeu_pd(acc + i, _mm256_fmadd_pd(wv, lo, _mm256_mul_pd(_mm256_loadu_pd(acc + i), fv)));
-    _mm256_storeu_pd(acc + i + 4, _mm256_fmadd_pd(wv, hi, _mm256_mul_pd(_mm256_loadu_pd(acc + i + 4), fv)));
+    fma_store8(acc + i, wv, fv, lo, hi);
   }
 #endif
   portable::scale_axpy_f16(acc + i, f, w, h + i, n - i);
@@ -257,8 +264,7 @@ inline void scale_axpy_i8(double* acc, double f, double w, float scale, const st
     const __m256i x = _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(q + i)));
     const __m256d lo = _mm256_cvtepi32_pd(_mm256_castsi256_si128(x));
     const __m256d hi = _mm256_cvtepi32_pd(_mm256_extracti128_si256(x, 1));
-    _mm256_storeu_pd(acc + i, _mm256_fmadd_pd(wv, lo, _mm256_mul_pd(_mm256_loadu_pd(acc + i), fv)));
-    _mm256_storeu_pd(acc + i + 4, _mm256_fmadd_pd(wv, hi, _mm256_mul_pd(_mm256_loadu_pd(acc + i + 4), fv)));
+    fma_store8(acc + i, wv, fv, lo, hi);
   }
 #endif
   portable::scale_axpy_i8(acc + i, f, w, scale, q + i, n - i);

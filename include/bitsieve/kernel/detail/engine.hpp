@@ -349,40 +349,35 @@ class engine {
       query_state& q = group[g];
       const std::uint32_t* live = live_.data() + g * nb;
       const Score* S = scores + g * nb * block_tokens;
-      bool any = false;
-      Score top = std::numeric_limits<Score>::min();
-      for (std::size_t i = 0; i < nb; ++i) {
-        for (std::uint32_t lv = live[i]; lv != 0U; lv &= lv - 1U) {
-          top = std::max(top, S[i * block_tokens + static_cast<std::size_t>(std::countr_zero(lv))]);
-          any = true;
-        }
-      }
-      if (!any) continue;
-      q.raise_softmax_max(q.c * static_cast<double>(top));
+      // the tile's survivors and their best score, in one pass
       surv_.clear();
+      score_t top = score_min;
       for (std::size_t i = 0; i < nb; ++i) {
         for (std::uint32_t lv = live[i]; lv != 0U; lv &= lv - 1U) {
           const auto t = static_cast<std::size_t>(std::countr_zero(lv));
-          surv_.push_back({block_of(b0, i) * block_tokens + t, static_cast<score_t>(S[i * block_tokens + t])});
+          const auto s = static_cast<score_t>(S[i * block_tokens + t]);
+          top = std::max(top, s);
+          surv_.push_back({block_of(b0, i) * block_tokens + t, s});
         }
       }
+      if (surv_.empty()) continue;
+      q.raise_softmax_max(q.c * static_cast<double>(top));
       // value rows are fetched a few survivors ahead (they are scattered: a DRAM latency each)
       const value_view& vv = kv_.values;
       const std::size_t dv = kv_.value_dim;
       const std::size_t row_bytes = vv.row_bytes(dv);
-      const auto row = [&](std::size_t token) { return vv.rows + token * vv.stride; };
       const std::size_t ahead = std::min<std::size_t>(surv_.size(), 2 * batch);
-      for (std::size_t j = 0; j < ahead; ++j) prefetch_bytes(row(surv_[j].token), row_bytes);
+      for (std::size_t j = 0; j < ahead; ++j) prefetch_bytes(vv.row(surv_[j].token), row_bytes);
       std::size_t m = 0;
       for (std::size_t j = 0; j < surv_.size(); ++j) {
-        if (j + ahead < surv_.size()) prefetch_bytes(row(surv_[j + ahead].token), row_bytes);
+        if (j + ahead < surv_.size()) prefetch_bytes(vv.row(surv_[j + ahead].token), row_bytes);
         const double wj = q.survivor_weight(surv_[j].token, surv_[j].score, row_bytes, planes);
         if (vv.format != value_format::f32) {  // f16 / int8 rows: one dequantising axpy each
           vv.accumulate(q.acc.data(), 1.0, wj, surv_[j].token, dv);
           continue;
         }
         w[m] = wj;
-        rows[m] = reinterpret_cast<const float*>(row(surv_[j].token));
+        rows[m] = reinterpret_cast<const float*>(vv.row(surv_[j].token));
         if (++m == batch) {
           axpy_rows(q.acc.data(), w, rows, m, dv);
           m = 0;

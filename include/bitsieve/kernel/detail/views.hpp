@@ -21,10 +21,12 @@ struct value_view {
   std::size_t stride = 0;          ///< bytes from one row to the next
   const float* scales = nullptr;   ///< (tokens) int8 row scales; null for f32 and f16
 
+  /// The stored bytes of row t.
+  [[nodiscard]] const std::byte* row(std::size_t t) const noexcept { return rows + t * stride; }
   /// acc[i] = acc[i] * f + w * v_t[i] for i < dim, v_t row t dequantized; double accumulators.
   /// One dispatch on the format per call (per row), none per element.
   void accumulate(double* acc, double f, double w, std::size_t t, std::size_t dim) const noexcept {
-    const std::byte* p = rows + t * stride;
+    const std::byte* p = row(t);
     switch (format) {
       case value_format::f32:
         scale_axpy(acc, f, w, reinterpret_cast<const float*>(p), dim);
