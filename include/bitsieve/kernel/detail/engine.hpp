@@ -450,12 +450,6 @@ class engine {
     finish_survivors(group, nb, b0, s32_.data());
   }
 
-  static std::int32_t clamp32(double x) noexcept {
-    if (!(x > -2147483648.0)) return std::numeric_limits<std::int32_t>::min();
-    if (!(x < 2147483647.0)) return std::numeric_limits<std::int32_t>::max();
-    return static_cast<std::int32_t>(x);
-  }
-
   void decide_round_fast(query_state& q, std::size_t g, std::size_t nb, std::size_t b0, int done) {
     const interval u = margin::exact::unseen_desc(kv_.format, q.sums, done, 0);
     std::uint32_t* live = live_.data() + g * nb;
