@@ -35,6 +35,8 @@ kernel
   --threshold lats|mass|topk|fixed|dense   (default lats)
   --alpha A --radius R               lats (default 0.6, 5)
   --delta D                          mass budget (default 0.01)
+  --shares pooled|uniform            mass budget: unspent budget shared by the live keys, or one
+                                     equal share per key (DESIGN.md §2's first rule; default pooled)
   --k K                              top-k (default 32; a value of digits only, else --k is the key file)
   --tau T                            fixed logit threshold (default 0)
   --scheduler lockstep|ooo  --lanes L  --bidirectional   (default lockstep; ooo lanes 32)
@@ -76,6 +78,7 @@ struct options {
   bool signmag = false;
   std::string threshold = "lats";
   double alpha = 0.6, radius = 5.0, delta = 0.01, tau = 0.0;
+  bool pooled = true;
   long topk = 32;
   bool ooo = false, bidirectional = false;
   long lanes = 32;
@@ -125,6 +128,11 @@ options parse(int argc, char** argv) {
     else if (a == "--alpha") o.alpha = to_double(a, val());
     else if (a == "--radius") o.radius = to_double(a, val());
     else if (a == "--delta") o.delta = to_double(a, val());
+    else if (a == "--shares") {
+      const std::string v = val();
+      if (v != "pooled" && v != "uniform") fail("--shares must be pooled or uniform, got '" + v + "'");
+      o.pooled = v == "pooled";
+    }
     else if (a == "--tau") o.tau = to_double(a, val());
     else if (a == "--scheduler") {
       const std::string s = val();
@@ -171,7 +179,7 @@ options parse(int argc, char** argv) {
 bitsieve::dynamic_config kernel_config(const options& o, double scale) {
   bitsieve::dynamic_config c;
   if (o.threshold == "lats") c.threshold = bitsieve::threshold::lats{o.alpha, o.radius};
-  if (o.threshold == "mass") c.threshold = bitsieve::threshold::mass_budget{o.delta};
+  if (o.threshold == "mass") c.threshold = bitsieve::threshold::mass_budget{.delta = o.delta, .pooled = o.pooled};
   if (o.threshold == "topk") c.threshold = bitsieve::threshold::top_k{static_cast<std::size_t>(std::max(0L, o.topk))};
   if (o.threshold == "fixed") c.threshold = bitsieve::threshold::fixed{o.tau};
   if (o.threshold == "dense") c.threshold = bitsieve::threshold::dense{};
@@ -202,7 +210,7 @@ eval_setup make_setup(const options& o) {
 std::string describe(const options& o) {
   std::string s = o.threshold;
   if (o.threshold == "lats") s += " alpha " + std::to_string(o.alpha).substr(0, 4) + " radius " + std::to_string(o.radius).substr(0, 4);
-  if (o.threshold == "mass") s += " delta " + std::to_string(o.delta);
+  if (o.threshold == "mass") s += " delta " + std::to_string(o.delta) + (o.pooled ? "" : " uniform shares");
   if (o.threshold == "topk") s += " k " + std::to_string(o.topk);
   if (o.threshold == "fixed") s += " tau " + std::to_string(o.tau);
   s += ", " + std::string(o.ooo ? "ooo<" + std::to_string(o.lanes) + (o.bidirectional ? ",bidir>" : ">") : "lockstep");

@@ -41,6 +41,15 @@ struct round_state {
   double z_lower = 0.0;
   /// Keys this query attends (n).
   std::size_t n_keys = 0;
+  /// Keys still undecided at this decision point: the live keys of the tile being processed (0:
+  /// not reported; mass_budget then falls back to its uniform shares).
+  std::size_t live_keys = 0;
+  /// Keys this query (or this thread's part of it) has seen so far, decided or live (0: n_keys).
+  std::size_t seen_keys = 0;
+  /// Weight already dropped, relative to M: sum over dropped keys of e^(c (U_j - M)), rounded up
+  /// (maintained when the policy sets needs_z_lower); `spent_overflow` when it exceeded a double.
+  double spent = 0.0;
+  bool spent_overflow = false;
   /// The k-th largest lower bound over distinct keys seen (only when kth() > 0; the minimum score
   /// while fewer than k keys were seen).
   score_t kth_lower = std::numeric_limits<score_t>::min();

@@ -2,14 +2,27 @@
 /// \file threshold/mass_budget.hpp
 /// `threshold::mass_budget{delta}`: a certified rule (bitsieve's own; no paper has it). The kernel
 /// keeps Z_L, a running lower bound of the softmax denominator (sum over keys seen of e^(c L_j)),
-/// and gives each of the query's n keys an equal share of the budget: key j is dropped as soon as
-///     e^(c U_j) <= delta * Z_L / n.
-/// Every dropped key then weighs at most delta / n of the true denominator Z >= Z_L, so the
-/// dropped probability mass is <= delta whatever the distribution and the sequence length. A
-/// fixed margin (lats) has no such guarantee: n keys just below it can outweigh the best key.
+/// and the dropped weight so far D (sum over dropped keys of e^(c U_j), rounded up).
+///
+/// Pooled budget (the default, `pooled = true`): the budget delta * Z_L * seen / n of the keys seen
+/// so far, less what was already spent, is shared equally among the keys still live; key j is
+/// dropped as soon as
+///     e^(c U_j) <= (delta * Z_L * seen / n - D) / live.
+/// A decision point's drops then spend at most what is left, so D <= delta * Z_L * seen / n <=
+/// delta * Z at every moment: the dropped probability mass is <= delta whatever the distribution and
+/// the sequence length. Survivors and keys dropped well below their allowance leave their share to
+/// the keys still undecided, so the allowance grows as keys are decided.
+///
+/// Uniform shares (`pooled = false`, the first rule, DESIGN.md §2): each of the n keys gets an
+/// equal share, dropped as soon as e^(c U_j) <= delta * Z_L / n. Also certified, but the share of
+/// every survivor is never used, so it keeps more keys.
+///
+/// A fixed margin (lats) has no such guarantee: n keys just below it can outweigh the best key.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <string>
 
 #include "bitsieve/threshold/concept.hpp"
@@ -22,6 +35,7 @@ struct mass_budget {
   static constexpr bool is_certified = true;
 
   double delta = 0.01;  ///< the largest probability mass the dropped keys may hold together
+  bool pooled = true;   ///< share the unspent budget among the live keys (false: uniform shares)
 
   [[nodiscard]] std::size_t kth() const noexcept { return 0; }
   [[nodiscard]] status validate() const {
@@ -31,12 +45,22 @@ struct mass_budget {
     }
     return status::success();
   }
-  /// Drop iff c (U - M) <= log(delta' z_lower / n) with delta' = delta (1 - 1e-4) (a margin for the
-  /// rounding of the running sums, so the kernel's reported bound also stays <= delta)
-  /// <=> U < M + t, t the smallest integer with c t > that log.
+  /// Drop iff c (U - M) <= log(a) with a the allowance (above, relative to e^(c M)) and delta' =
+  /// delta (1 - 1e-4) in place of delta (a margin for the rounding of the running sums, so the
+  /// kernel's reported bound also stays <= delta) <=> U < M + t, t the smallest integer with
+  /// c t > log(a). No cutoff while nothing is known, or when the budget is used up.
   [[nodiscard]] score_t cutoff(const round_state& s) const noexcept {
     if (s.max_lower == detail::score_min || !(s.z_lower > 0.0) || s.n_keys == 0) return detail::score_min;
-    const double bound = std::log(delta * (1.0 - 1e-4) * s.z_lower / static_cast<double>(s.n_keys));
+    const double budget = delta * (1.0 - 1e-4) * s.z_lower;
+    double allowance = budget / static_cast<double>(s.n_keys);
+    if (pooled && s.live_keys > 0) {
+      if (s.spent_overflow) return detail::score_min;
+      const std::size_t seen = s.seen_keys == 0 ? s.n_keys : std::min(s.seen_keys, s.n_keys);
+      const double left = budget * (static_cast<double>(seen) / static_cast<double>(s.n_keys)) - s.spent;
+      if (!(left > 0.0)) return detail::score_min;
+      allowance = left / static_cast<double>(s.live_keys);
+    }
+    const double bound = std::log(allowance);
     return detail::saturating_add(s.max_lower, detail::integer_cut(s.logit_scale, bound, true));
   }
 };

@@ -456,10 +456,12 @@ class engine {
     const std::int32_t* S = s32_.data() + g * nb * block_tokens;
     std::int32_t best = std::numeric_limits<std::int32_t>::min();
     bool any = false;
+    std::size_t n_live = 0;
     if (Threshold::needs_z_lower) bmax_.resize(nb);
     for (std::size_t i = 0; i < nb; ++i) {
       if (live[i] == 0U) continue;
       any = true;
+      n_live += static_cast<std::size_t>(std::popcount(live[i]));
       const std::int32_t bm = block_max(S + i * block_tokens, live[i]);
       if (Threshold::needs_z_lower) bmax_[i] = bm;
       best = std::max(best, bm);
@@ -468,6 +470,7 @@ class engine {
     q.st.rounds += 1;
     q.raise_max(best + u.lo);
     round_state rs = state_of(q);
+    rs.live_keys = n_live;
     if (Threshold::needs_z_lower) {
       // Z_L: finished keys plus every live key's current lower bound (terms below e^live_window
       // left out). A block whose best key is below the window by more than float rounding
@@ -544,6 +547,9 @@ class engine {
     s.logit_scale = q.c;
     s.z_lower = q.zl;
     s.n_keys = q.n_keys;
+    s.seen_keys = static_cast<std::size_t>(q.st.keys);
+    s.spent = q.du;
+    s.spent_overflow = q.du_overflow;
     return s;
   }
 
@@ -623,9 +629,11 @@ class engine {
     const score_t* S = s_.data() + g * nb * block_tokens;
     bool any = false;
     score_t best = score_min;
+    std::size_t n_live = 0;
     for (std::size_t i = 0; i < nb; ++i) {
       std::uint32_t lv = live[i];
       any = any || lv != 0U;
+      n_live += static_cast<std::size_t>(std::popcount(lv));
       while (lv != 0U) {
         const auto t = static_cast<std::size_t>(std::countr_zero(lv));
         lv &= lv - 1U;
@@ -638,6 +646,7 @@ class engine {
     q.st.rounds += 1;
     q.raise_max(best);
     round_state rs = state_of(q);
+    rs.live_keys = n_live;
     if (Threshold::needs_z_lower || thr_.kth() > 0) {
       kth_buf_.clear();
       alignas(32) float xs[block_tokens] = {};
@@ -718,6 +727,7 @@ class engine {
     };
     for (std::size_t l = 0; l < lanes.size(); ++l) load(lanes[l], l);
     std::size_t busy = lanes.size();
+    std::size_t undecided = n;  // keys of this tile not finished yet (live, in a lane or waiting)
     while (busy > 0) {
       q.st.rounds += 1;
       for (std::size_t l = 0; l < lanes.size(); ++l) {
@@ -748,6 +758,7 @@ class engine {
         ln.lower = ln.s + iv.lo;
         q.raise_max(ln.lower);
         round_state rs = state_of(q);
+        rs.live_keys = undecided;
         if (Threshold::needs_z_lower) {
           const double e = q.rel(ln.lower);
           rs.z_lower = q.zl + (e > query_state::tiny ? fast_exp(e) * query_state::down : 0.0);
@@ -771,6 +782,7 @@ class engine {
           ln.plane = done;
         }
         if (finished) {
+          undecided -= 1;
           ln.next += 1;
           load(ln, l);
           if (!ln.busy) --busy;
