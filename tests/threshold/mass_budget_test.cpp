@@ -4,6 +4,8 @@
 // the kernel's own output and the exact quantized scores (tests/support/mass.hpp) — is <= delta,
 // and the kernel's reported bound is >= that mass and <= delta.
 #include <bitsieve/format/twos_complement.hpp>
+#include <bitsieve/format/sign_magnitude.hpp>
+#include <bitsieve/kernel/dynamic_attention.hpp>
 #include <bitsieve/kernel/key_value_cache.hpp>
 #include <bitsieve/kernel/policies.hpp>
 #include <bitsieve/kernel/sparse_attention.hpp>
@@ -395,6 +397,65 @@ TEST_SUITE("threshold") {
       CHECK(pooled.sum_dropped > uniform.sum_dropped);
       CHECK(pooled.max_dropped <= delta + reciprocal_tolerance);
     }
+  }
+
+  TEST_CASE("threshold/mass_budget: after the last plane, lock-step drops the smallest exact scores first") {
+    // dynamic_attention's key trace says which keys were dropped after their last plane; their exact
+    // integer scores must all be <= every kept key's score (one tile, lock-step, the pooled budget),
+    // and those drops must exist (else the test sees nothing). Both lock-step paths run (the int32
+    // fast path on two's complement, the generic one on sign-magnitude).
+    std::uint64_t last_plane_drops = 0;
+    std::uint64_t rows = 0;
+    for (const bool signmag : {false, true}) {
+      for (const trace_id& id : traces_of_length(1024)) {
+        if (id.head > 1) continue;
+        const head_trace t = load_head(id.sample, id.layer, id.head);
+        CAPTURE(t.name());
+        CAPTURE(signmag);
+        bitsieve::dynamic_config cfg;
+        cfg.threshold = thr::mass_budget{.delta = 0.01};
+        cfg.options.softmax_scale = t.softmax_scale;
+        const bitsieve::dynamic_attention attn(cfg);
+        const auto check = [&](const auto& cache) {
+          const auto ints = integer_keys(cache);
+          std::vector<std::uint8_t> trace(t.n);
+          std::vector<float> out(cache.value_dim());
+          for (std::size_t i = 0; i < t.n; i += 64) {
+            const std::span<const float> q = std::span<const float>(t.q).subspan(i * t.d, t.d);
+            const std::size_t visible[1] = {t.n};
+            const bitsieve::attention_stats st = attn.run(q, cache, out, visible, trace);
+            const std::vector<score_t> s = exact_scores(quantize_query(q, 12).q, ints);
+            score_t min_kept = std::numeric_limits<score_t>::max();
+            score_t max_late = std::numeric_limits<score_t>::min();
+            std::uint64_t late = 0;
+            for (std::size_t j = 0; j < t.n; ++j) {
+              if ((trace[j] & bitsieve::key_kept_flag) != 0) {
+                min_kept = std::min(min_kept, s[j]);
+              } else if ((trace[j] & 0x7F) == 12) {
+                max_late = std::max(max_late, s[j]);
+                ++late;
+              }
+            }
+            CHECK(st.survivors >= 1);
+            if (late > 0) CHECK(max_late <= min_kept);
+            last_plane_drops += late;
+            ++rows;
+          }
+        };
+        if (signmag) {
+          bitsieve::key_value_cache<fmt::sign_magnitude<12>> cache(t.d, t.d);
+          cache.append(t.k, t.v);
+          check(cache);
+        } else {
+          bitsieve::key_value_cache<F12> cache(t.d, t.d);
+          cache.append(t.k, t.v);
+          check(cache);
+        }
+      }
+    }
+    MESSAGE(rows << " rows, " << last_plane_drops << " keys dropped after their last plane");
+    CHECK(rows > 20);
+    CHECK(last_plane_drops > 100);
   }
 
   TEST_CASE("threshold/mass_budget: adversarial synthetic inputs (flat / one-hot / clusters / near-ties / tight shares)") {

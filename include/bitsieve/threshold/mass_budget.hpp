@@ -13,6 +13,10 @@
 /// the sequence length. Survivors and keys dropped well below their allowance leave their share to
 /// the keys still undecided, so the allowance grows as keys are decided.
 ///
+/// After the last plane (lock-step scheduler), when scores are exact, what is left of the pooled
+/// budget goes to dropping the smallest live keys, one after the other, while their exact weights
+/// fit: those keys' value rows are not read (`exact_drop_budget`).
+///
 /// Uniform shares (`pooled = false`, the first rule, DESIGN.md §2): each of the n keys gets an
 /// equal share, dropped as soon as e^(c U_j) <= delta * Z_L / n. Also certified, but the share of
 /// every survivor is never used, so it keeps more keys.
@@ -49,6 +53,17 @@ struct mass_budget {
   /// delta (1 - 1e-4) in place of delta (a margin for the rounding of the running sums, so the
   /// kernel's reported bound also stays <= delta) <=> U < M + t, t the smallest integer with
   /// c t > log(a). No cutoff while nothing is known, or when the budget is used up.
+  /// After the last plane, when the live keys' scores are exact: what the kernel may still spend,
+  /// relative to e^(c M), on dropping live keys smallest first (the pooled budget left, delta'
+  /// delta (1 - 1e-4) * Z_L * seen / n - spent; 0 with uniform shares). Lock-step only: a dropped
+  /// key then saves its value row.
+  [[nodiscard]] double exact_drop_budget(const round_state& s) const noexcept {
+    if (!pooled || s.spent_overflow || !(s.z_lower > 0.0) || s.n_keys == 0) return 0.0;
+    const std::size_t seen = s.seen_keys == 0 ? s.n_keys : std::min(s.seen_keys, s.n_keys);
+    const double left = delta * (1.0 - 1e-4) * s.z_lower * (static_cast<double>(seen) / static_cast<double>(s.n_keys)) - s.spent;
+    return left > 0.0 ? left : 0.0;
+  }
+
   [[nodiscard]] score_t cutoff(const round_state& s) const noexcept {
     if (s.max_lower == detail::score_min || !(s.z_lower > 0.0) || s.n_keys == 0) return detail::score_min;
     const double budget = delta * (1.0 - 1e-4) * s.z_lower;

@@ -14,6 +14,7 @@
 #include <limits>
 #include <queue>
 #include <span>
+#include <type_traits>
 #include <vector>
 
 #include "bitsieve/detail/fast_exp.hpp"
@@ -447,6 +448,7 @@ class engine {
       }
       for (std::size_t g = 0; g < G; ++g) decide_round_fast(group[g], g, nb, b0, r + 1);
     }
+    for (std::size_t g = 0; g < G; ++g) drop_smallest_exact(group[g], g, nb, b0, s32_.data());
     finish_survivors(group, nb, b0, s32_.data());
   }
 
@@ -521,6 +523,82 @@ class engine {
         for (std::size_t t = 0; t < block_tokens; ++t) lowers[t] = Si[t] + u.lo;
       }
       q.drop_block(drop, block_of(b0, i) * block_tokens, done, Threshold::needs_z_lower ? xl : nullptr, xu, lowers, Threshold::needs_z_lower);
+    }
+  }
+
+  /// After a tile's last plane (lock-step), for rules that grant a budget for it
+  /// (`exact_drop_budget`, mass_budget's pooled budget): drops live keys smallest exact score first
+  /// (ties: lower token first) while their weights, rounded up, fit what is left; the tile keeps
+  /// at least one key. Scores[(g * nb + i) * 32 + t] are exact here; both lock-step paths run this
+  /// same code on the same integers, so they make the same drops.
+  template <class Score>
+  void drop_smallest_exact(query_state& q, std::size_t g, std::size_t nb, std::size_t b0, const Score* scores) {
+    if constexpr (requires(const Threshold& t, const round_state& r) {
+                    { t.exact_drop_budget(r) } -> std::convertible_to<double>;
+                  }) {
+      if (q.m == score_min || q.du_overflow) return;
+      std::uint32_t* live = live_.data() + g * nb;
+      const Score* S = scores + g * nb * block_tokens;
+      alignas(32) float x[block_tokens];
+      const auto tiny = static_cast<float>(query_state::tiny);
+      // Z_L with the live keys' exact terms (as the last round's decision computed it, without
+      // the window), and the candidates
+      double z = 0.0;
+      exact_.clear();
+      for (std::size_t i = 0; i < nb; ++i) {
+        if (live[i] == 0U) continue;
+        exact_logits(S + i * block_tokens, q, x);
+        if (Threshold::needs_z_lower) z += block_exp_sum(x, live[i], tiny);
+        for (std::uint32_t m = live[i]; m != 0U; m &= m - 1U) {
+          const auto t = static_cast<std::size_t>(std::countr_zero(m));
+          exact_.push_back({static_cast<score_t>(S[i * block_tokens + t]), i * block_tokens + t, x[t]});
+        }
+      }
+      if (exact_.size() < 2) return;
+      round_state rs = state_of(q);
+      rs.z_lower = q.zl + z * (1.0 - block_exp_rel_error);
+      rs.live_keys = exact_.size();
+      double left = thr_.exact_drop_budget(rs);
+      if (!(left > 0.0)) return;
+      std::sort(exact_.begin(), exact_.end(), [](const exact_key& a, const exact_key& b) {
+        return a.score != b.score ? a.score < b.score : a.slot < b.slot;
+      });
+      // Each term is charged above what drop_block adds to du (a float exponential within
+      // block_exp_rel_error of a float logit, terms below e^tiny counted as e^tiny).
+      std::size_t k = 0;
+      for (; k + 1 < exact_.size(); ++k) {
+        const double term = fast_exp(static_cast<double>(std::max(exact_[k].x, tiny))) * (1.0 + 1e-4);
+        if (term > left) break;
+        left -= term;
+      }
+      if (k == 0) return;
+      drop_masks_.assign(nb, 0U);
+      for (std::size_t j = 0; j < k; ++j) drop_masks_[exact_[j].slot / block_tokens] |= 1U << (exact_[j].slot % block_tokens);
+      score_t lowers[block_tokens];
+      for (std::size_t i = 0; i < nb; ++i) {
+        if (drop_masks_[i] == 0U) continue;
+        live[i] &= ~drop_masks_[i];
+        exact_logits(S + i * block_tokens, q, x);
+        for (std::size_t t = 0; t < block_tokens; ++t) lowers[t] = static_cast<score_t>(S[i * block_tokens + t]);
+        q.drop_block(drop_masks_[i], block_of(b0, i) * block_tokens, kv_.format.planes, x, x, lowers,
+                     Threshold::needs_z_lower);
+      }
+    } else {
+      (void)q;
+      (void)g;
+      (void)nb;
+      (void)b0;
+      (void)scores;
+    }
+  }
+
+  /// x[t] = float(c (s[t] - M)) for a block of exact scores, as block_logits computes it.
+  template <class Score>
+  static void exact_logits(const Score* s, const query_state& q, float* x) noexcept {
+    if constexpr (std::is_same_v<Score, std::int32_t>) {
+      block_logits(s, static_cast<double>(q.m), q.c, x);
+    } else {
+      for (std::size_t t = 0; t < block_tokens; ++t) x[t] = static_cast<float>(q.c * static_cast<double>(s[t] - q.m));
     }
   }
 
@@ -618,6 +696,7 @@ class engine {
       }
       for (std::size_t g = 0; g < G; ++g) decide_round(group[g], g, nb, b0, r + 1);
     }
+    for (std::size_t g = 0; g < G; ++g) drop_smallest_exact(group[g], g, nb, b0, s_.data());
     finish_survivors(group, nb, b0, s_.data());
   }
 
@@ -819,6 +898,13 @@ class engine {
     score_t score;
   };
   std::vector<survivor> surv_;        // one query's survivors of a tile
+  struct exact_key {
+    score_t score;
+    std::size_t slot;  // i * 32 + t in the tile
+    float x;           // c (score - M), as block_logits computes it
+  };
+  std::vector<exact_key> exact_;      // drop_smallest_exact's candidates
+  std::vector<std::uint32_t> drop_masks_;
   std::size_t first_ = 0;             // block map of the query being processed (query_state::first_block)
   std::size_t stride_ = 1;
   std::size_t chunk_ = 1;
