@@ -542,34 +542,60 @@ class engine {
       alignas(32) float x[block_tokens];
       const auto tiny = static_cast<float>(query_state::tiny);
       // Z_L with the live keys' exact terms (as the last round's decision computed it, without
-      // the window), and the candidates
+      // the window)
       double z = 0.0;
+      std::size_t n_live = 0;
+      for (std::size_t i = 0; i < nb; ++i) {
+        if (live[i] == 0U) continue;
+        n_live += static_cast<std::size_t>(std::popcount(live[i]));
+        if (Threshold::needs_z_lower) {
+          exact_logits(S + i * block_tokens, q, x);
+          z += block_exp_sum(x, live[i], tiny);
+        }
+      }
+      if (n_live < 2) return;
+      round_state rs = state_of(q);
+      rs.z_lower = q.zl + z * (1.0 - block_exp_rel_error);
+      rs.live_keys = n_live;
+      double left = thr_.exact_drop_budget(rs);
+      if (!(left > 0.0)) return;
+      // The candidates: keys whose weight alone fits what is left (a superset: the slack covers
+      // the float logit).
+      const auto cap = static_cast<float>(std::log(left) + 1e-3);
       exact_.clear();
       for (std::size_t i = 0; i < nb; ++i) {
         if (live[i] == 0U) continue;
         exact_logits(S + i * block_tokens, q, x);
-        if (Threshold::needs_z_lower) z += block_exp_sum(x, live[i], tiny);
         for (std::uint32_t m = live[i]; m != 0U; m &= m - 1U) {
           const auto t = static_cast<std::size_t>(std::countr_zero(m));
-          exact_.push_back({static_cast<score_t>(S[i * block_tokens + t]), i * block_tokens + t, x[t]});
+          if (x[t] <= cap) exact_.push_back({static_cast<score_t>(S[i * block_tokens + t]), i * block_tokens + t, x[t]});
         }
       }
-      if (exact_.size() < 2) return;
-      round_state rs = state_of(q);
-      rs.z_lower = q.zl + z * (1.0 - block_exp_rel_error);
-      rs.live_keys = exact_.size();
-      double left = thr_.exact_drop_budget(rs);
-      if (!(left > 0.0)) return;
-      std::sort(exact_.begin(), exact_.end(), [](const exact_key& a, const exact_key& b) {
+      const auto smaller = [](const exact_key& a, const exact_key& b) {
         return a.score != b.score ? a.score < b.score : a.slot < b.slot;
-      });
-      // Each term is charged above what drop_block adds to du (a float exponential within
-      // block_exp_rel_error of a float logit, terms below e^tiny counted as e^tiny).
+      };
+      // Greedy in increasing order, sorted a chunk of the smallest at a time (the same drops as
+      // one full sort; most tiles stop within the first chunk). Each term is charged above what
+      // drop_block adds to du (a float exponential within block_exp_rel_error of a float logit,
+      // terms below e^tiny counted as e^tiny).
       std::size_t k = 0;
-      for (; k + 1 < exact_.size(); ++k) {
-        const double term = fast_exp(static_cast<double>(std::max(exact_[k].x, tiny))) * (1.0 + 1e-4);
-        if (term > left) break;
-        left -= term;
+      bool done = false;
+      for (auto first = exact_.begin(); !done && first != exact_.end();) {
+        auto last = exact_.end();
+        if (last - first > static_cast<std::ptrdiff_t>(exact_chunk)) {
+          last = first + static_cast<std::ptrdiff_t>(exact_chunk);
+          std::nth_element(first, last, exact_.end(), smaller);
+        }
+        std::sort(first, last, smaller);
+        for (; first != last; ++first) {
+          const double term = fast_exp(static_cast<double>(std::max(first->x, tiny))) * (1.0 + 1e-4);
+          if (k + 1 >= n_live || term > left) {
+            done = true;
+            break;
+          }
+          left -= term;
+          ++k;
+        }
       }
       if (k == 0) return;
       drop_masks_.assign(nb, 0U);
@@ -877,6 +903,9 @@ class engine {
       q.st.k_bytes_read += pc * kv_.plane_bytes();
     }
   }
+
+  /// drop_smallest_exact sorts its candidates this many at a time (the smallest first).
+  static constexpr std::size_t exact_chunk = 256;
 
   Threshold thr_;
   const engine_config& cfg_;
