@@ -7,7 +7,8 @@ eval_bin=${1:-build/default/examples/bitsieve-eval}
 trace=${2:-../shared/data/real-attention}
 rows=${3:-1024}
 rules=("dense:--threshold dense" "lats-0.6:--threshold lats" "lats-1.0:--threshold lats --alpha 1.0"
-       "mass-0.01:--threshold mass --delta 0.01" "topk-32:--threshold topk --k 32")
+       "mass-0.01:--threshold mass --delta 0.01" "mass-0.01-uniform:--threshold mass --delta 0.01 --shares uniform"
+       "topk-32:--threshold topk --k 32")
 scheds=("lockstep:--scheduler lockstep" "ooo32:--scheduler ooo --lanes 32")
 tiles=("sequential:--tiles sequential --tile-size 256" "interleaved:--tiles interleaved --tile-size 256"
        "head-tail:--tiles head-tail --tile-size 256")

@@ -245,6 +245,16 @@ query_mass certify_synthetic(const synthetic& x, double delta, summary& sm, bool
   return ms[0];
 }
 
+/// A random decision state: any maximum, logit scale e^-20..1, Z_L 1..e^12, 1..100000 keys.
+bitsieve::round_state random_state(rng& r) {
+  bitsieve::round_state s;
+  s.max_lower = static_cast<bitsieve::score_t>(r.uniform(-1e9, 1e9));
+  s.logit_scale = std::exp(r.uniform(-20.0, 0.0));
+  s.z_lower = std::exp(r.uniform(0.0, 12.0));
+  s.n_keys = 1 + r.below(100000);
+  return s;
+}
+
 }  // namespace
 
 TEST_SUITE("threshold") {
@@ -262,11 +272,7 @@ TEST_SUITE("threshold") {
     rng r(98);
     int no_cut = 0;
     for (int trial = 0; trial < 4000; ++trial) {
-      bitsieve::round_state s;
-      s.max_lower = static_cast<bitsieve::score_t>(r.uniform(-1e9, 1e9));
-      s.logit_scale = std::exp(r.uniform(-20.0, 0.0));
-      s.z_lower = std::exp(r.uniform(0.0, 12.0));
-      s.n_keys = 1 + r.below(100000);
+      bitsieve::round_state s = random_state(r);
       s.seen_keys = 1 + r.below(s.n_keys);
       s.live_keys = 1 + r.below(s.seen_keys);
       const thr::mass_budget rule{.delta = std::exp(r.uniform(-12.0, -0.01))};
@@ -308,11 +314,7 @@ TEST_SUITE("threshold") {
   TEST_CASE("threshold/mass_budget: cutoff drops a key only when e^(c (U - M)) <= delta z / n") {
     rng r(99);
     for (int trial = 0; trial < 2000; ++trial) {
-      bitsieve::round_state s;
-      s.max_lower = static_cast<bitsieve::score_t>(r.uniform(-1e9, 1e9));
-      s.logit_scale = std::exp(r.uniform(-20.0, 0.0));
-      s.z_lower = std::exp(r.uniform(0.0, 12.0));
-      s.n_keys = 1 + r.below(100000);
+      bitsieve::round_state s = random_state(r);
       // uniform shares, or pooled with the live count not reported (the same rule)
       const thr::mass_budget rule{.delta = std::exp(r.uniform(-12.0, -0.01)), .pooled = trial % 2 == 0};
       const bitsieve::score_t cut = rule.cutoff(s);
