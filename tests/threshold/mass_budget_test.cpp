@@ -279,19 +279,19 @@ TEST_SUITE("threshold") {
       const double budget = rule.delta * s.z_lower * static_cast<double>(s.seen_keys) / static_cast<double>(s.n_keys);
       s.spent = budget * r.uniform(0.0, 1.2);  // sometimes more than the budget: then no cutoff
       const bitsieve::score_t cut = rule.cutoff(s);
-      if (s.spent >= budget) {
+      // the rule's budget is delta (1 - 1e-4) z seen / n: nothing to share once that is spent
+      const double margin_budget = budget * (1.0 - 1e-4) - s.spent;
+      if (!(margin_budget > 0.0)) {
         CHECK(cut == std::numeric_limits<bitsieve::score_t>::min());
         ++no_cut;
         continue;
       }
+      REQUIRE(cut != std::numeric_limits<bitsieve::score_t>::min());
       const double allowance = std::log((budget - s.spent) / static_cast<double>(s.live_keys));
       CHECK(s.logit_scale * static_cast<double>(cut - 1 - s.max_lower) <= allowance);
       // within the rounding margin of delta (1 - 1e-4) of the allowance
-      const double margin_budget = budget * (1.0 - 1e-4) - s.spent;
-      if (margin_budget > 0.0) {
-        const double floor = std::log(margin_budget / static_cast<double>(s.live_keys));
-        CHECK(s.logit_scale * static_cast<double>(cut - s.max_lower) > floor - 1e-9);
-      }
+      const double floor = std::log(margin_budget / static_cast<double>(s.live_keys));
+      CHECK(s.logit_scale * static_cast<double>(cut - s.max_lower) > floor - 1e-9);
     }
     CHECK(no_cut > 100);  // both branches were exercised
     // An overflowed spent sum, or live keys unknown with uniform shares: the documented fallbacks.
