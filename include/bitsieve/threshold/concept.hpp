@@ -15,7 +15,9 @@
 /// - `threshold::fixed{tau}`: drop when c U_j < tau (a static logit threshold, Sanger-style).
 /// - `threshold::dense{}`: never drop (the baseline).
 /// A user policy opts in with `using policy_category = bitsieve::threshold_policy_tag;` and provides
-/// the members below.
+/// the members below. Optionally it also provides `double exact_drop_budget(const round_state&)`:
+/// the weight (relative to e^(c M)) the lock-step kernel may spend after a tile's last plane on
+/// dropping live keys smallest exact score first (mass_budget does; 0 or absent: no such drops).
 #pragma once
 
 #include <cmath>
@@ -47,7 +49,7 @@ struct round_state {
   /// Keys this query (or this thread's part of it) has seen so far, decided or live (0: n_keys).
   std::size_t seen_keys = 0;
   /// Weight already dropped, relative to M: sum over dropped keys of e^(c (U_j - M)), rounded up
-  /// (maintained when the policy sets needs_z_lower); `spent_overflow` when it exceeded a double.
+  /// (the numerator of the reported dropped-mass bound); `spent_overflow` when it exceeded a double.
   double spent = 0.0;
   bool spent_overflow = false;
   /// The k-th largest lower bound over distinct keys seen (only when kth() > 0; the minimum score

@@ -49,34 +49,38 @@ struct mass_budget {
     }
     return status::success();
   }
+  /// After the last plane, when the live keys' scores are exact: what the kernel may still spend,
+  /// relative to e^(c M), on dropping live keys smallest first (the pooled budget left; 0 with
+  /// uniform shares). Lock-step only: a key dropped there saves its value row.
+  [[nodiscard]] double exact_drop_budget(const round_state& s) const noexcept {
+    if (!pooled || s.spent_overflow || !(s.z_lower > 0.0) || s.n_keys == 0) return 0.0;
+    const double left = pooled_left(s);
+    return left > 0.0 ? left : 0.0;
+  }
+
   /// Drop iff c (U - M) <= log(a) with a the allowance (above, relative to e^(c M)) and delta' =
   /// delta (1 - 1e-4) in place of delta (a margin for the rounding of the running sums, so the
   /// kernel's reported bound also stays <= delta) <=> U < M + t, t the smallest integer with
   /// c t > log(a). No cutoff while nothing is known, or when the budget is used up.
-  /// After the last plane, when the live keys' scores are exact: what the kernel may still spend,
-  /// relative to e^(c M), on dropping live keys smallest first (the pooled budget left, delta'
-  /// delta (1 - 1e-4) * Z_L * seen / n - spent; 0 with uniform shares). Lock-step only: a dropped
-  /// key then saves its value row.
-  [[nodiscard]] double exact_drop_budget(const round_state& s) const noexcept {
-    if (!pooled || s.spent_overflow || !(s.z_lower > 0.0) || s.n_keys == 0) return 0.0;
-    const std::size_t seen = s.seen_keys == 0 ? s.n_keys : std::min(s.seen_keys, s.n_keys);
-    const double left = delta * (1.0 - 1e-4) * s.z_lower * (static_cast<double>(seen) / static_cast<double>(s.n_keys)) - s.spent;
-    return left > 0.0 ? left : 0.0;
-  }
-
   [[nodiscard]] score_t cutoff(const round_state& s) const noexcept {
     if (s.max_lower == detail::score_min || !(s.z_lower > 0.0) || s.n_keys == 0) return detail::score_min;
-    const double budget = delta * (1.0 - 1e-4) * s.z_lower;
-    double allowance = budget / static_cast<double>(s.n_keys);
+    double allowance = budget(s) / static_cast<double>(s.n_keys);
     if (pooled && s.live_keys > 0) {
       if (s.spent_overflow) return detail::score_min;
-      const std::size_t seen = s.seen_keys == 0 ? s.n_keys : std::min(s.seen_keys, s.n_keys);
-      const double left = budget * (static_cast<double>(seen) / static_cast<double>(s.n_keys)) - s.spent;
+      const double left = pooled_left(s);
       if (!(left > 0.0)) return detail::score_min;
       allowance = left / static_cast<double>(s.live_keys);
     }
-    const double bound = std::log(allowance);
-    return detail::saturating_add(s.max_lower, detail::integer_cut(s.logit_scale, bound, true));
+    return detail::saturating_add(s.max_lower, detail::integer_cut(s.logit_scale, std::log(allowance), true));
+  }
+
+ private:
+  /// delta' Z_L, the whole query's budget relative to e^(c M).
+  [[nodiscard]] double budget(const round_state& s) const noexcept { return delta * (1.0 - 1e-4) * s.z_lower; }
+  /// The budget of the keys seen so far less what was spent: delta' Z_L seen / n - D.
+  [[nodiscard]] double pooled_left(const round_state& s) const noexcept {
+    const std::size_t seen = s.seen_keys == 0 ? s.n_keys : std::min(s.seen_keys, s.n_keys);
+    return budget(s) * (static_cast<double>(seen) / static_cast<double>(s.n_keys)) - s.spent;
   }
 };
 

@@ -532,7 +532,9 @@ class engine {
   /// at least one key. Scores[(g * nb + i) * 32 + t] are exact here; both lock-step paths run this
   /// same code on the same integers, so they make the same drops.
   template <class Score>
-  void drop_smallest_exact(query_state& q, std::size_t g, std::size_t nb, std::size_t b0, const Score* scores) {
+  void drop_smallest_exact([[maybe_unused]] query_state& q, [[maybe_unused]] std::size_t g,
+                           [[maybe_unused]] std::size_t nb, [[maybe_unused]] std::size_t b0,
+                           [[maybe_unused]] const Score* scores) {
     if constexpr (requires(const Threshold& t, const round_state& r) {
                     { t.exact_drop_budget(r) } -> std::convertible_to<double>;
                   }) {
@@ -609,12 +611,6 @@ class engine {
         q.drop_block(drop_masks_[i], block_of(b0, i) * block_tokens, kv_.format.planes, x, x, lowers,
                      Threshold::needs_z_lower);
       }
-    } else {
-      (void)q;
-      (void)g;
-      (void)nb;
-      (void)b0;
-      (void)scores;
     }
   }
 
