@@ -96,6 +96,52 @@ TEST_SUITE("simd") {
     }
   }
 
+  TEST_CASE("simd/block_exp_sum: every term and every sum within block_exp_rel_error of e^x") {
+    using bitsieve::detail::block_exp_rel_error;
+    using bitsieve::detail::block_exp_sum;
+    // one lane at a time, over the whole range the kernel uses (logits <= 80; below -87 the
+    // terms are left out or clamped), at every lane position
+    double worst = 0.0;
+    int t = 0;
+    for (double xd = -87.0; xd <= 80.0; xd += 0.000731, t = (t + 1) % 32) {
+      float x[32];
+      for (float& v : x) v = 1000.0F;  // masked-out lanes must not count
+      x[t] = static_cast<float>(xd);
+      const double want = std::exp(static_cast<double>(x[t]));
+      const double got = block_exp_sum(x, 1U << t, -100.0F);
+      worst = std::max(worst, std::fabs(got / want - 1.0));
+      // clamp: the term of a logit at or below tiny is e^tiny
+      if (x[t] <= -80.0F) {
+        CHECK(block_exp_sum(x, 1U << t, -80.0F, true) == doctest::Approx(std::exp(-80.0)).epsilon(block_exp_rel_error));
+        CHECK(block_exp_sum(x, 1U << t, -80.0F) == 0.0);
+      }
+    }
+    MESSAGE("block_exp_sum: worst relative error of one term over [-87, 80]: " << worst);
+    CHECK(worst < block_exp_rel_error / 2);
+    // whole blocks: the sum of 32 terms against a long double reference
+    std::mt19937 rng(5);
+    std::uniform_real_distribution<float> xr(-30.0F, 5.0F);
+    std::uniform_int_distribution<std::uint32_t> bits;
+    double worst_sum = 0.0;
+    for (int trial = 0; trial < 3000; ++trial) {
+      float x[32];
+      for (float& v : x) v = xr(rng);
+      const std::uint32_t mask = trial % 3 == 0 ? ~0U : bits(rng);
+      long double want = 0.0L;
+      for (int i = 0; i < 32; ++i) {
+        if (((mask >> i) & 1U) != 0U && x[i] > -20.0F) want += std::exp(static_cast<long double>(x[i]));
+      }
+      const double got = block_exp_sum(x, mask, -20.0F);
+      if (want == 0.0L) {
+        CHECK(got == 0.0);
+        continue;
+      }
+      worst_sum = std::max(worst_sum, static_cast<double>(std::fabs(static_cast<long double>(got) / want - 1.0L)));
+    }
+    MESSAGE("block_exp_sum: worst relative error of a block sum: " << worst_sum);
+    CHECK(worst_sum < block_exp_rel_error / 2);
+  }
+
   TEST_CASE("simd/axpy_rows: equals one scale_axpy per row bit for bit") {
     std::mt19937 rng(11);
     std::normal_distribution<float> nd;
