@@ -3,7 +3,8 @@
 /// decode/<impl>/<data>/<N>/<hot|cold>/threads:<T>: one query against a KV cache of N tokens.
 ///
 /// Impls: the dense baselines dense_fp32_blas, dense_fp16, dense_int8; bitsieve_dense,
-/// bitsieve_lats and bitsieve_mass with float32 values; bitsieve_lats_v16 / bitsieve_mass_v16 and
+/// bitsieve_lats (sequential tiles of lats_tile_size keys) and bitsieve_mass (one tile) with
+/// float32 values; bitsieve_lats_v16 / bitsieve_mass_v16 and
 /// bitsieve_lats_v8 / bitsieve_mass_v8: the same kernels on a cache storing its values as float16,
 /// or as int8 with a scale per row (cache_options::values).
 ///
@@ -153,9 +154,11 @@ struct bitsieve_fixture final : decode_fixture {
   std::vector<std::unique_ptr<attention_type>> attn;  // [t]: configured for t threads
   std::vector<std::unique_ptr<measured>> stats;       // [t]
 
+  std::size_t tile_size = 0;  // sequential key tiles of this many tokens (0: one tile)
+
   bitsieve_fixture(const dataset& data, threshold_type threshold,
-                   bitsieve::value_format values = bitsieve::value_format::f32)
-      : ds(&data), thr(threshold) {
+                   bitsieve::value_format values = bitsieve::value_format::f32, std::size_t tiles = 0)
+      : ds(&data), thr(threshold), tile_size(tiles) {
     common_setup(data);
     is_bitsieve = true;
     caches.reserve(1);
@@ -179,10 +182,12 @@ struct bitsieve_fixture final : decode_fixture {
     o.query_bits = 12;
     o.count_active_bits = false;  // an inference engine does not price the AND tree (docs/bench.md)
     set_threads(o, threads);
-    attn[t] = std::make_unique<attention_type>(thr, o);
+    attn[t] = std::make_unique<attention_type>(thr, o, bitsieve::tile::sequential{tile_size});
     bitsieve::dynamic_config cfg;
     cfg.threshold = thr;
     cfg.options = o;
+    cfg.tiles = bitsieve::tile_order_kind::sequential;
+    cfg.tile_size = tile_size;
     const bitsieve::dynamic_attention traced(cfg);
     const reference& ref = cached_reference(*ds);
     std::vector<std::uint8_t> trace(n);
@@ -264,7 +269,7 @@ std::unique_ptr<decode_fixture> make_fixture(const decode_case& c) {
   }
   if (base == "bitsieve_lats") {
     return std::make_unique<bitsieve_fixture<bitsieve::default_policies>>(
-        ds, bitsieve::threshold::lats{.alpha = 0.6, .radius = 5.0}, values);
+        ds, bitsieve::threshold::lats{.alpha = 0.6, .radius = 5.0}, values, bitsieve_bench::lats_tile_size);
   }
   if (base == "bitsieve_mass") {
     return std::make_unique<bitsieve_fixture<mass_policies>>(ds, bitsieve::threshold::mass_budget{.delta = 0.01}, values);

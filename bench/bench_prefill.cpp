@@ -94,7 +94,8 @@ struct bitsieve_prefill_fixture final : prefill_fixture {
   explicit bitsieve_prefill_fixture(std::size_t n)
       : prefill_fixture(n), cache(ds.head_dim, ds.value_dim),
         attn(bitsieve::threshold::lats{.alpha = 0.6, .radius = 5.0},
-             bitsieve::attention_options{.softmax_scale = ds.softmax_scale, .query_bits = 12, .count_active_bits = false}) {
+             bitsieve::attention_options{.softmax_scale = ds.softmax_scale, .query_bits = 12, .count_active_bits = false},
+             bitsieve::tile::sequential{bitsieve_bench::lats_tile_size}) {
     is_bitsieve = true;
     cache.append(ds.keys, ds.values);
     run();
@@ -102,6 +103,8 @@ struct bitsieve_prefill_fixture final : prefill_fixture {
     bitsieve::dynamic_config cfg;
     cfg.threshold = attn.threshold();
     cfg.options = attn.options();
+    cfg.tiles = bitsieve::tile_order_kind::sequential;
+    cfg.tile_size = attn.tiles().tile_size;
     const bitsieve::dynamic_attention traced(cfg);
     std::vector<float> q;
     std::vector<std::size_t> visible;

@@ -53,6 +53,12 @@ struct dataset {
 inline constexpr std::size_t decode_queries = 64;
 /// Keys of the `real` trace used (its first 8192 tokens).
 inline constexpr std::size_t real_tokens = 8192;
+/// bitsieve_lats (decode and prefill) visits the keys in sequential tiles of this many tokens: the
+/// survivors of a tile finish with exact scores, so the next tile starts with the running maximum
+/// they set and drops keys from its first planes (llm_like 65536: 4.19 -> 3.51 planes and 4.62 ->
+/// 4.01 block planes per key, the same kept fraction, higher recall; about 20% faster). Tiles do
+/// not help mass_budget (its pooled budget grows with the keys seen), which keeps one tile.
+inline constexpr std::size_t lats_tile_size = 4096;
 
 /// Directories searched for the `real` trace, in order: $BITSIEVE_BENCH_REAL_DIR, the bundled
 /// examples/data copy, the shared data set.

@@ -4,6 +4,7 @@
 // decode; decode_group against separate decodes.
 #include <bitsieve/format/sign_magnitude.hpp>
 #include <bitsieve/format/twos_complement.hpp>
+#include <bitsieve/kernel/dynamic_attention.hpp>
 #include <bitsieve/kernel/key_value_cache.hpp>
 #include <bitsieve/kernel/policies.hpp>
 #include <bitsieve/kernel/sparse_attention.hpp>
@@ -327,6 +328,37 @@ TEST_SUITE("kernel") {
       check_same_stats(sum, st);
       check_stats_consistent(st, g, g * in.n, F::bits, in.d, in.dv);
     }
+  }
+
+  TEST_CASE("kernel/sparse_attention: tiles() is the tile policy it was built with, and dynamic_attention with the same "
+            "tiles makes the same decisions") {
+    const inputs in = synthetic_inputs(900, 64, 24, 3, 99);
+    bitsieve::key_value_cache<bitsieve::format::twos_complement<12>> cache(in.d, in.dv);
+    cache.append(in.keys, in.values);
+    const bitsieve::threshold::lats thr{.alpha = 0.6, .radius = 5.0};
+    const bitsieve::sparse_attention<bitsieve::default_policies> tiled(thr, {}, bitsieve::tile::sequential{256});
+    const bitsieve::sparse_attention<bitsieve::default_policies> whole(thr);
+    CHECK(tiled.tiles().tile_size == 256);
+    CHECK(whole.tiles().tile_size == 0);
+    bitsieve::dynamic_config cfg;
+    cfg.threshold = thr;
+    cfg.tiles = bitsieve::tile_order_kind::sequential;
+    cfg.tile_size = tiled.tiles().tile_size;
+    const bitsieve::dynamic_attention dyn(cfg);
+    std::vector<float> o1(in.dv), o2(in.dv), o3(in.dv);
+    std::vector<std::uint8_t> trace(in.n);
+    std::uint64_t rounds_tiled = 0, rounds_whole = 0;
+    for (std::size_t i = 0; i < in.n_q; ++i) {
+      const std::span<const float> q(in.queries.data() + i * in.d, in.d);
+      const auto st1 = tiled.decode(q, cache, o1);
+      const std::size_t vis[1] = {in.n};
+      const auto st2 = dyn.run(q, cache, o2, vis, trace);
+      CHECK(same_bits(o1, o2));
+      check_same_stats(st1, st2);
+      rounds_tiled += st1.rounds;
+      rounds_whole += whole.decode(q, cache, o3).rounds;
+    }
+    CHECK(rounds_tiled > rounds_whole);  // 4 tiles of 256 keys: a round per plane per tile
   }
 
   TEST_CASE_TEMPLATE("kernel/sparse_attention: count_active_bits off changes nothing but active_bits", P,

@@ -281,6 +281,8 @@ class sparse_attention {
 
   [[nodiscard]] const threshold_type& threshold() const noexcept { return threshold_; }
   [[nodiscard]] const attention_options& options() const noexcept { return options_; }
+  /// The tile policy this kernel visits key tiles with (its tile size and order).
+  [[nodiscard]] const tile_type& tiles() const noexcept { return tiles_; }
 
   /// One query (head_dim floats) against the whole cache; writes value_dim floats to `out`.
   /// Throws invalid_argument (shape, empty cache) or domain_error (NaN/Inf in the query).
