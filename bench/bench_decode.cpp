@@ -48,13 +48,6 @@ namespace {
 
 using cache12 = bitsieve::key_value_cache<bitsieve::format::twos_complement<12>>;
 
-struct dense_threshold_policies : bitsieve::default_policies {
-  using threshold_policy = bitsieve::threshold::dense;
-};
-struct mass_policies : bitsieve::default_policies {
-  using threshold_policy = bitsieve::threshold::mass_budget;
-};
-
 /// True once attention_options has a thread count (`threads`): the threads:2 variants of the
 /// bitsieve decode benchmarks are registered only then.
 template <class O>

@@ -24,6 +24,9 @@
 
 #include "bitsieve/core/quantize.hpp"
 #include "bitsieve/io/npy.hpp"
+#include "bitsieve/kernel/policies.hpp"
+#include "bitsieve/threshold/dense.hpp"
+#include "bitsieve/threshold/mass_budget.hpp"
 #include "llm_like.hpp"
 
 #ifndef BITSIEVE_SOURCE_DIR
@@ -59,6 +62,14 @@ inline constexpr std::size_t real_tokens = 8192;
 /// 4.01 block planes per key, the same kept fraction, higher recall; about 20% faster). Tiles do
 /// not help mass_budget (its pooled budget grows with the keys seen), which keeps one tile.
 inline constexpr std::size_t lats_tile_size = 4096;
+
+/// The policy bundles of bitsieve_dense and bitsieve_mass (default_policies with another rule).
+struct dense_threshold_policies : bitsieve::default_policies {
+  using threshold_policy = bitsieve::threshold::dense;
+};
+struct mass_policies : bitsieve::default_policies {
+  using threshold_policy = bitsieve::threshold::mass_budget;
+};
 
 /// Directories searched for the `real` trace, in order: $BITSIEVE_BENCH_REAL_DIR, the bundled
 /// examples/data copy, the shared data set.

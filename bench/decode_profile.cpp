@@ -28,12 +28,8 @@
 
 namespace {
 
-struct mass_policies : bitsieve::default_policies {
-  using threshold_policy = bitsieve::threshold::mass_budget;
-};
-struct dense_policies : bitsieve::default_policies {
-  using threshold_policy = bitsieve::threshold::dense;
-};
+using bitsieve_bench::dense_threshold_policies;
+using bitsieve_bench::mass_policies;
 
 template <class P>
 int run(const bitsieve_bench::dataset& ds, const typename P::threshold_policy& thr, std::size_t decodes,
@@ -89,7 +85,7 @@ int main(int argc, char** argv) {
     if (rule == "lats") return run<bitsieve::default_policies>(ds, {.alpha = 0.6, .radius = 5.0}, decodes, tile, threads);
     if (rule == "mass") return run<mass_policies>(ds, {.delta = 0.01}, decodes, tile, threads);
     if (rule == "mass-uniform") return run<mass_policies>(ds, {.delta = 0.01, .pooled = false}, decodes, tile, threads);
-    if (rule == "dense") return run<dense_policies>(ds, {}, decodes, tile, threads);
+    if (rule == "dense") return run<dense_threshold_policies>(ds, {}, decodes, tile, threads);
     std::fprintf(stderr, "bitsieve-decode-profile: unknown rule %s (lats, mass, mass-uniform, dense)\n", rule.c_str());
     return 2;
   } catch (const std::exception& e) {
