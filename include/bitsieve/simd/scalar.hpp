@@ -28,13 +28,13 @@ struct nibble_tables {
     dim_groups = groups;
     tab.assign(groups * 2 * 16, 0);
     for (std::size_t j = 0; j < groups * 2; ++j) {
-      for (unsigned n = 0; n < 16; ++n) {
-        std::int32_t s = 0;
-        for (unsigned i = 0; i < 4; ++i) {
-          const std::size_t dim = j * 4 + i;
-          if (((n >> i) & 1U) != 0U && dim < q.size()) s += q[dim];
-        }
-        tab[j * 16 + n] = s;
+      std::int32_t* t = tab.data() + j * 16;
+      // t[n] = t[n without its highest bit] + q[that bit's dimension]: 15 additions a table
+      for (unsigned i = 0; i < 4; ++i) {
+        const std::size_t dim = j * 4 + i;
+        const std::int32_t qi = dim < q.size() ? q[dim] : 0;
+        const unsigned bit = 1U << i;
+        for (unsigned n = 0; n < bit; ++n) t[bit + n] = t[n] + qi;
       }
     }
   }
