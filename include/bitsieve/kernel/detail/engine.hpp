@@ -184,6 +184,28 @@ struct query_state {
     st.v_bytes_read += row_bytes;
     return w;
   }
+  /// The survivors of a lock-step tile at once: `n` keys of `planes` planes and a value row of
+  /// `row_bytes` each (the counts survivor_weight makes one key at a time).
+  void count_survivors(std::uint64_t n, std::size_t row_bytes, int planes) {
+    st.survivors += n;
+    st.planes_read += n * static_cast<std::uint64_t>(planes);
+    st.stop_histogram[static_cast<std::size_t>(planes)] += n;
+    st.value_rows_read += n;
+    st.v_bytes_read += n * row_bytes;
+  }
+  /// A survivor's softmax weight e^(c s - sm_max), added to sm_sum (raise_softmax_max first).
+  double softmax_weight(score_t s) {
+    const double w = fast_exp(c * static_cast<double>(s) - sm_max);
+    sm_sum += w;
+    return w;
+  }
+  /// Adds to zl the survivors' lower-bound terms e^(c (s - M)) from the sum `w` of their softmax
+  /// weights e^(c s - sm_max): w e^(sm_max - c M), rounded down for both exponentials (one
+  /// exponential per tile instead of one per survivor; M >= every survivor's exact score here,
+  /// so the factor is at most 1).
+  void add_lower_weights(double w) {
+    if (w > 0.0 && m != score_min) zl += w * fast_exp(sm_max - c * static_cast<double>(m)) * down * down;
+  }
   /// One survivor: its weight and its value row (stored in any value_format) folded into the output.
   void finish_survivor(std::size_t token, score_t s, const value_view& v, std::size_t dv, int planes) {
     raise_softmax_max(c * static_cast<double>(s));
@@ -369,10 +391,23 @@ class engine {
       const std::size_t row_bytes = vv.row_bytes(dv);
       const std::size_t ahead = std::min<std::size_t>(surv_.size(), 2 * batch);
       for (std::size_t j = 0; j < ahead; ++j) prefetch_bytes(vv.row(surv_[j].token), row_bytes);
+      q.count_survivors(surv_.size(), row_bytes, planes);
+      if (q.trace != nullptr || q.k != 0) {
+        for (const survivor& sv : surv_) {
+          if (q.trace != nullptr) q.trace[sv.token] = static_cast<std::uint8_t>(planes | 0x80);
+          q.push_best(sv.score);
+        }
+      }
+      // Z_L's survivor terms: each key's own exponential where the rule reads Z_L in its
+      // decisions (mass_budget); otherwise (the reported bound's denominator only) one per tile
+      // from the softmax weights
+      double tile_w = 0.0;
       std::size_t m = 0;
       for (std::size_t j = 0; j < surv_.size(); ++j) {
         if (j + ahead < surv_.size()) prefetch_bytes(vv.row(surv_[j + ahead].token), row_bytes);
-        const double wj = q.survivor_weight(surv_[j].token, surv_[j].score, row_bytes, planes);
+        if (Threshold::needs_z_lower) q.add_lower(surv_[j].score);
+        const double wj = q.softmax_weight(surv_[j].score);
+        tile_w += wj;
         if (vv.format != value_format::f32) {  // f16 / int8 rows: one dequantising axpy each
           vv.accumulate(q.acc.data(), 1.0, wj, surv_[j].token, dv);
           continue;
@@ -385,6 +420,7 @@ class engine {
         }
       }
       if (m != 0) axpy_rows(q.acc.data(), w, rows, m, dv);
+      if (!Threshold::needs_z_lower) q.add_lower_weights(tile_w);
     }
   }
 
@@ -416,14 +452,16 @@ class engine {
     // blocks (about 4 KB) in advance, since dropped blocks leave gaps the hardware prefetcher
     // does not cross.
     const std::size_t ahead = std::max<std::size_t>(2, 4096 / kv_.plane_bytes());
-    for (int r = 0; r < planes; ++r) {
+    // The blocks with a live key, in tile order: built once, then compacted after each round's
+    // decisions, so rounds late in a tile (most blocks dead) touch only the live ones.
+    act_.clear();
+    for (std::size_t i = 0; i < nb; ++i) {
+      std::uint32_t any = 0;
+      for (std::size_t g = 0; g < G; ++g) any |= live_[g * nb + i];
+      if (any != 0) act_.push_back({i, block_of(b0, i)});
+    }
+    for (int r = 0; r < planes && !act_.empty(); ++r) {
       const auto w = static_cast<std::int32_t>(kv_.format.weight[static_cast<std::size_t>(r)]);
-      act_.clear();
-      for (std::size_t i = 0; i < nb; ++i) {
-        std::uint32_t any = 0;
-        for (std::size_t g = 0; g < G; ++g) any |= live_[g * nb + i];
-        if (any != 0) act_.push_back({i, block_of(b0, i)});
-      }
       for (std::size_t j = 0; j < std::min(ahead, act_.size()); ++j) {
         prefetch_bytes(kv_.plane(act_[j].block, r), kv_.plane_bytes());
       }
@@ -446,13 +484,22 @@ class engine {
           if (cfg_.count_active_bits) q.st.active_bits += block_active(cnt, lv, d, cfg_.bidirectional);
         }
       }
-      for (std::size_t g = 0; g < G; ++g) decide_round_fast(group[g], g, nb, b0, r + 1);
+      for (std::size_t g = 0; g < G; ++g) decide_round_fast(group[g], g, nb, r + 1);
+      std::size_t n_act = 0;
+      for (const active_block& a : act_) {
+        std::uint32_t any = 0;
+        for (std::size_t g = 0; g < G; ++g) any |= live_[g * nb + a.index];
+        if (any != 0) act_[n_act++] = a;
+      }
+      act_.resize(n_act);
     }
     for (std::size_t g = 0; g < G; ++g) drop_smallest_exact(group[g], g, nb, b0, s32_.data());
     finish_survivors(group, nb, b0, s32_.data());
   }
 
-  void decide_round_fast(query_state& q, std::size_t g, std::size_t nb, std::size_t b0, int done) {
+  /// One round's decisions for query g over the blocks of act_ (those with a live key for some
+  /// query of the group; a block dead for this query is skipped), in tile order.
+  void decide_round_fast(query_state& q, std::size_t g, std::size_t nb, int done) {
     const interval u = margin::exact::unseen_desc(kv_.format, q.sums, done, 0);
     std::uint32_t* live = live_.data() + g * nb;
     const std::int32_t* S = s32_.data() + g * nb * block_tokens;
@@ -460,7 +507,8 @@ class engine {
     bool any = false;
     std::size_t n_live = 0;
     if (Threshold::needs_z_lower) bmax_.resize(nb);
-    for (std::size_t i = 0; i < nb; ++i) {
+    for (const active_block& a : act_) {
+      const std::size_t i = a.index;
       if (live[i] == 0U) continue;
       any = true;
       n_live += static_cast<std::size_t>(std::popcount(live[i]));
@@ -482,7 +530,8 @@ class engine {
       const auto ref = static_cast<double>(q.m - u.lo);  // c (S + u.lo - M) = c (S - ref)
       const auto lw = static_cast<float>(query_state::live_window);
       double z = 0.0;
-      for (std::size_t i = 0; i < nb; ++i) {
+      for (const active_block& a : act_) {
+        const std::size_t i = a.index;
         if (live[i] == 0U) continue;
         if (q.c * (static_cast<double>(bmax_[i]) - ref) < query_state::live_window - 1e-3) continue;
         block_logits(S + i * block_tokens, ref, q.c, x);
@@ -511,7 +560,8 @@ class engine {
     alignas(32) float xl[block_tokens];
     alignas(32) float xu[block_tokens];
     score_t lowers[block_tokens];
-    for (std::size_t i = 0; i < nb; ++i) {
+    for (const active_block& a : act_) {
+      const std::size_t i = a.index;
       if (live[i] == 0U) continue;
       const std::int32_t* Si = S + i * block_tokens;
       const std::uint32_t drop = live[i] & block_less(Si, x32);
@@ -522,7 +572,7 @@ class engine {
       if (q.k != 0) {
         for (std::size_t t = 0; t < block_tokens; ++t) lowers[t] = Si[t] + u.lo;
       }
-      q.drop_block(drop, block_of(b0, i) * block_tokens, done, Threshold::needs_z_lower ? xl : nullptr, xu, lowers, Threshold::needs_z_lower);
+      q.drop_block(drop, a.block * block_tokens, done, Threshold::needs_z_lower ? xl : nullptr, xu, lowers, Threshold::needs_z_lower);
     }
   }
 
