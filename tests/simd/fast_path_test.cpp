@@ -5,7 +5,10 @@
 #include <bitsieve/kernel/dynamic_attention.hpp>
 #include <bitsieve/simd/block_ops.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -52,6 +55,35 @@ TEST_SUITE("simd") {
     CHECK(worst < bitsieve::detail::fast_exp_rel_error);
     CHECK(bitsieve::detail::fast_exp(-800.0) == 0.0);
     CHECK(bitsieve::detail::fast_exp(0.0) == doctest::Approx(1.0).epsilon(1e-12));
+  }
+
+  TEST_CASE("simd/query_state: survivors' lower-bound terms from their softmax weights stay a lower bound, within 1e-7") {
+    // The lock-step paths add a tile's survivors to Z_L (for rules that do not decide on it) as
+    // (sum_j e^(c s_j - sm_max)) * e^(sm_max - c M), rounded down; the direct sum is
+    // sum_j e^(c (s_j - M)). Several tiles, rising maxima (raise_max rescales Z_L) included.
+    std::mt19937 rng(11);
+    std::uniform_int_distribution<std::int64_t> score(-4000000, 4000000);
+    for (int trial = 0; trial < 300; ++trial) {
+      bitsieve::detail::query_state q;
+      q.c = 1e-6 * (1 + trial % 7);
+      std::vector<std::int64_t> all;
+      for (int tile = 0; tile < 1 + trial % 4; ++tile) {
+        std::vector<std::int64_t> s(1 + static_cast<std::size_t>(rng() % 40));
+        for (auto& v : s) v = score(rng);
+        all.insert(all.end(), s.begin(), s.end());
+        // M >= every survivor's exact score, as after a tile's last plane (above it when a dropped
+        // key's lower bound or another part's maximum raised it)
+        q.raise_max(*std::max_element(all.begin(), all.end()) + (trial % 2 == 0 ? 0 : score(rng) / 4 + 1000000));
+        q.raise_softmax_max(q.c * static_cast<double>(*std::max_element(s.begin(), s.end())));
+        double w = 0.0;
+        for (const auto v : s) w += q.softmax_weight(v);
+        q.add_lower_weights(w);
+      }
+      long double exact = 0.0L;
+      for (const auto v : all) exact += std::exp(static_cast<long double>(q.c) * static_cast<long double>(v - q.m));
+      CHECK(static_cast<long double>(q.zl) <= exact);
+      CHECK(static_cast<long double>(q.zl) >= exact * (1.0L - 1e-7L));
+    }
   }
 
   TEST_CASE("simd/block_ops: masked max / less-than and greater-than masks / active-bit sums match plain loops") {
