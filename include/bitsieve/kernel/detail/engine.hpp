@@ -168,22 +168,6 @@ struct query_state {
     }
     sm_max = logit;
   }
-  /// Records survivor `token` (exact score s after `planes` planes, a value row of `row_bytes`)
-  /// and returns its softmax weight e^(c s - sm_max), added to sm_sum; the caller adds weight x
-  /// value row to acc. Needs raise_softmax_max(c s) first.
-  double survivor_weight(std::size_t token, score_t s, std::size_t row_bytes, int planes) {
-    if (trace != nullptr) trace[token] = static_cast<std::uint8_t>(planes | 0x80);
-    add_lower(s);
-    if (k != 0) push_best(s);
-    const double w = fast_exp(c * static_cast<double>(s) - sm_max);
-    sm_sum += w;
-    st.survivors += 1;
-    st.planes_read += static_cast<std::uint64_t>(planes);
-    st.stop_histogram[static_cast<std::size_t>(planes)] += 1;
-    st.value_rows_read += 1;
-    st.v_bytes_read += row_bytes;
-    return w;
-  }
   /// The survivors of a lock-step tile at once: `n` keys of `planes` planes and a value row of
   /// `row_bytes` each (the counts survivor_weight makes one key at a time).
   void count_survivors(std::uint64_t n, std::size_t row_bytes, int planes) {
@@ -193,11 +177,25 @@ struct query_state {
     st.value_rows_read += n;
     st.v_bytes_read += n * row_bytes;
   }
+  /// A survivor's trace entry (planes | 0x80) and its place among the k best (top-k).
+  void record_survivor(std::size_t token, score_t s, int planes) {
+    if (trace != nullptr) trace[token] = static_cast<std::uint8_t>(planes | 0x80);
+    if (k != 0) push_best(s);
+  }
   /// A survivor's softmax weight e^(c s - sm_max), added to sm_sum (raise_softmax_max first).
   double softmax_weight(score_t s) {
     const double w = fast_exp(c * static_cast<double>(s) - sm_max);
     sm_sum += w;
     return w;
+  }
+  /// Records survivor `token` (exact score s after `planes` planes, a value row of `row_bytes`)
+  /// and returns its softmax weight e^(c s - sm_max), added to sm_sum; the caller adds weight x
+  /// value row to acc. Needs raise_softmax_max(c s) first.
+  double survivor_weight(std::size_t token, score_t s, std::size_t row_bytes, int planes) {
+    record_survivor(token, s, planes);
+    add_lower(s);
+    count_survivors(1, row_bytes, planes);
+    return softmax_weight(s);
   }
   /// Adds to zl the survivors' lower-bound terms e^(c (s - M)) from the sum `w` of their softmax
   /// weights e^(c s - sm_max): w e^(sm_max - c M), rounded down for both exponentials (one
@@ -393,10 +391,7 @@ class engine {
       for (std::size_t j = 0; j < ahead; ++j) prefetch_bytes(vv.row(surv_[j].token), row_bytes);
       q.count_survivors(surv_.size(), row_bytes, planes);
       if (q.trace != nullptr || q.k != 0) {
-        for (const survivor& sv : surv_) {
-          if (q.trace != nullptr) q.trace[sv.token] = static_cast<std::uint8_t>(planes | 0x80);
-          q.push_best(sv.score);
-        }
+        for (const survivor& sv : surv_) q.record_survivor(sv.token, sv.score, planes);
       }
       // Z_L's survivor terms: each key's own exponential where the rule reads Z_L in its
       // decisions (mass_budget); otherwise (the reported bound's denominator only) one per tile
@@ -456,9 +451,7 @@ class engine {
     // decisions, so rounds late in a tile (most blocks dead) touch only the live ones.
     act_.clear();
     for (std::size_t i = 0; i < nb; ++i) {
-      std::uint32_t any = 0;
-      for (std::size_t g = 0; g < G; ++g) any |= live_[g * nb + i];
-      if (any != 0) act_.push_back({i, block_of(b0, i)});
+      if (any_live(G, nb, i)) act_.push_back({i, block_of(b0, i)});
     }
     for (int r = 0; r < planes && !act_.empty(); ++r) {
       const auto w = static_cast<std::int32_t>(kv_.format.weight[static_cast<std::size_t>(r)]);
@@ -485,16 +478,25 @@ class engine {
         }
       }
       for (std::size_t g = 0; g < G; ++g) decide_round_fast(group[g], g, nb, r + 1);
-      std::size_t n_act = 0;
-      for (const active_block& a : act_) {
-        std::uint32_t any = 0;
-        for (std::size_t g = 0; g < G; ++g) any |= live_[g * nb + a.index];
-        if (any != 0) act_[n_act++] = a;
-      }
-      act_.resize(n_act);
+      keep_live_blocks(G, nb);
     }
     for (std::size_t g = 0; g < G; ++g) drop_smallest_exact(group[g], g, nb, b0, s32_.data());
     finish_survivors(group, nb, b0, s32_.data());
+  }
+
+  /// True when some query of the group has a live key in tile block i.
+  [[nodiscard]] bool any_live(std::size_t G, std::size_t nb, std::size_t i) const noexcept {
+    std::uint32_t any = 0;
+    for (std::size_t g = 0; g < G; ++g) any |= live_[g * nb + i];
+    return any != 0;
+  }
+  /// Keeps in act_ (order unchanged) the blocks where some query of the group has a live key.
+  void keep_live_blocks(std::size_t G, std::size_t nb) {
+    std::size_t n = 0;
+    for (const active_block& a : act_) {
+      if (any_live(G, nb, a.index)) act_[n++] = a;
+    }
+    act_.resize(n);
   }
 
   /// One round's decisions for query g over the blocks of act_ (those with a live key for some
@@ -541,7 +543,8 @@ class engine {
     }
     if (thr_.kth() > 0) {
       kth_buf_.clear();
-      for (std::size_t i = 0; i < nb; ++i) {
+      for (const active_block& a : act_) {
+        const std::size_t i = a.index;
         std::uint32_t lv = live[i];
         while (lv != 0U) {
           const auto t = static_cast<std::size_t>(std::countr_zero(lv));
@@ -724,9 +727,7 @@ class engine {
     for (int r = 0; r < planes; ++r) {
       const score_t w = kv_.format.weight[static_cast<std::size_t>(r)];
       for (std::size_t i = 0; i < nb; ++i) {
-        std::uint32_t any = 0;
-        for (std::size_t g = 0; g < G; ++g) any |= live_[g * nb + i];
-        if (any == 0) continue;
+        if (!any_live(G, nb, i)) continue;
         group[0].st.group_block_planes_read += 1;
         const std::size_t b = block_of(b0, i);
         const std::uint8_t* plane = kv_.plane(b, r);
