@@ -55,6 +55,14 @@ int run(const bitsieve_bench::dataset& ds, const typename P::threshold_policy& t
               decodes > 0 ? static_cast<double>(total.rounds) / static_cast<double>(decodes) : 0.0,
               decodes > 0 ? total.dropped_mass_bound_sum / static_cast<double>(decodes) : 0.0,
               keys > 0 ? s * 1e9 / keys : 0.0);
+  // where the keys stopped: the fraction of keys dropped (or, last entry, kept) after p planes
+  std::printf("stops (fraction of keys by planes read):");
+  for (std::size_t p = 1; p < total.stop_histogram.size(); ++p) {
+    if (keys > 0 && total.stop_histogram[p] != 0) {
+      std::printf(" %zu:%.4f", p, static_cast<double>(total.stop_histogram[p]) / keys);
+    }
+  }
+  std::printf("\n");
   return 0;
 }
 
