@@ -32,6 +32,7 @@ set(BITSIEVE_HEADERS
   bitsieve/simd/scalar.hpp
   bitsieve/simd/avx2.hpp
   bitsieve/simd/block_ops.hpp
+  bitsieve/detail/aligned_allocator.hpp
   bitsieve/detail/fast_exp.hpp
   bitsieve/detail/worker_pool.hpp
   bitsieve/simd/dispatch.hpp

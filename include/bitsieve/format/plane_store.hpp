@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "bitsieve/core/error.hpp"
+#include "bitsieve/detail/aligned_allocator.hpp"
 #include "bitsieve/format/concept.hpp"
 #include "bitsieve/margin/exact.hpp"
 
@@ -141,7 +142,7 @@ class plane_store {
   /// Moves the planes to storage for `blocks` blocks (no-op when that is not more).
   void grow_to(std::size_t blocks) {
     if (blocks <= cap_blocks_) return;
-    std::vector<std::uint8_t> next(blocks * planes * plane_bytes(), 0);
+    std::vector<std::uint8_t, detail::aligned_allocator<std::uint8_t>> next(blocks * planes * plane_bytes(), 0);
     const std::size_t used = ((tokens_ + block_tokens - 1) / block_tokens) * plane_bytes();
     for (int r = 0; r < planes; ++r) {
       const auto ru = static_cast<std::size_t>(r);
@@ -155,7 +156,7 @@ class plane_store {
   std::size_t dim_groups_;
   std::size_t tokens_ = 0;
   std::size_t cap_blocks_ = 0;
-  std::vector<std::uint8_t> data_;  // (planes, capacity blocks, dim_groups, 32)
+  std::vector<std::uint8_t, detail::aligned_allocator<std::uint8_t>> data_;  // 64-byte aligned (planes, capacity blocks, dim_groups, 32)
 };
 
 }  // namespace bitsieve

@@ -29,22 +29,28 @@ namespace bitsieve::detail {
 }
 #endif
 
-/// Asks the CPU to bring `bytes` bytes from `p` towards the L1 cache (a hint: no effect on
-/// results; a no-op where the compiler has no prefetch builtin).
+/// Asks the CPU to bring the cache lines holding bytes [p, p + bytes) towards the L1 cache (a
+/// hint: no effect on results; a no-op where the compiler has no prefetch builtin). Every line the
+/// range touches is requested, also when p is not at a line boundary (a 512-byte row at a line
+/// offset of 16 spans 9 lines; prefetching 8 lines from p left the last one to a demand miss).
 inline void prefetch_bytes(const void* p, std::size_t bytes) noexcept {
 #if defined(__GNUC__) || defined(__clang__)
-  const auto* c = static_cast<const char*>(p);
+  if (bytes == 0) return;
+  const auto first = reinterpret_cast<std::uintptr_t>(p) & ~std::uintptr_t{63};
+  const auto last = (reinterpret_cast<std::uintptr_t>(p) + bytes - 1) & ~std::uintptr_t{63};
+  const auto* c = reinterpret_cast<const char*>(first);
+  const std::size_t span = static_cast<std::size_t>(last - first) + 64;
   std::size_t o = 0;
   // four lines per iteration: a block plane (256 or 512 bytes at d 64 or 128) or a value row is
   // prefetched in one or two iterations instead of a loop turn per line (callgrind: 12 fewer
   // instructions per key on llm_like, 7%)
-  for (; o + 256 <= bytes; o += 256) {
+  for (; o + 256 <= span; o += 256) {
     __builtin_prefetch(c + o, 0, 3);
     __builtin_prefetch(c + o + 64, 0, 3);
     __builtin_prefetch(c + o + 128, 0, 3);
     __builtin_prefetch(c + o + 192, 0, 3);
   }
-  for (; o < bytes; o += 64) __builtin_prefetch(c + o, 0, 3);
+  for (; o < span; o += 64) __builtin_prefetch(c + o, 0, 3);
 #else
   (void)p;
   (void)bytes;

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <queue>
 #include <span>
 #include <type_traits>
@@ -260,10 +261,76 @@ inline void merge_into(query_state& a, const query_state& b) {
   a.st += b.st;
 }
 
+/// The engine's working buffers (tile scores, live masks, lists). Each thread keeps one set whose
+/// capacity survives between calls, so a decode does not allocate its tile buffers anew (a tile of
+/// 65536 keys needs 256 KB of scores; allocated per call, glibc gives it fresh pages from mmap each
+/// time, and their page faults cost more than the decode itself on a virtual machine: 26 against
+/// 9.8 ns per key on llm_like 65536 with one tile, docs/bench.md). The memory is held until the
+/// thread exits: about 4 bytes per key of the largest tile a thread has run, plus lists.
+struct engine_scratch {
+  struct active_block {
+    std::size_t index;  // in the tile
+    std::size_t block;  // in the cache
+  };
+  struct survivor {
+    std::size_t token;
+    score_t score;
+  };
+  struct exact_key {
+    score_t score;
+    std::size_t slot;  // i * 32 + t in the tile
+    float x;           // c (score - M), as block_logits computes it
+  };
+  std::vector<std::uint32_t> live;   // (G, blocks of tile) live masks
+  std::vector<score_t> s;            // (G, tile tokens) partial scores
+  std::vector<std::int32_t> s32;     // (G, tile tokens) partial scores, fast path
+  std::vector<score_t> sigma;        // (G, tile tokens) q . sign plane (sign-magnitude)
+  std::vector<score_t> kth_buf;
+  std::vector<std::uint32_t> plane_masks;
+  std::vector<std::int32_t> bmax;    // (tile blocks) best live partial score per block, this round
+  std::vector<active_block> act;     // tile blocks with a live key, this round
+  std::vector<survivor> surv;        // one query's survivors of a tile
+  std::vector<exact_key> exact;      // drop_smallest_exact's candidates
+  std::vector<std::uint32_t> drop_masks;
+  bool busy = false;                 // an engine of this thread is using it
+};
+
+/// The calling thread's engine_scratch while it is free; otherwise (an engine already alive on
+/// this thread) a set of its own, so nested use stays correct.
+class scratch_lease {
+ public:
+  scratch_lease() {
+    engine_scratch& mine = thread_scratch();
+    if (!mine.busy) {
+      mine.busy = true;
+      s_ = &mine;
+    } else {
+      own_ = std::make_unique<engine_scratch>();
+      s_ = own_.get();
+    }
+  }
+  scratch_lease(const scratch_lease&) = delete;
+  scratch_lease& operator=(const scratch_lease&) = delete;
+  ~scratch_lease() {
+    if (!own_) s_->busy = false;
+  }
+  [[nodiscard]] engine_scratch& get() const noexcept { return *s_; }
+
+ private:
+  static engine_scratch& thread_scratch() {
+    thread_local engine_scratch s;
+    return s;
+  }
+  engine_scratch* s_ = nullptr;
+  std::unique_ptr<engine_scratch> own_;
+};
+
 template <ThresholdPolicy Threshold>
 class engine {
  public:
   engine(const Threshold& t, const engine_config& cfg, const kv_view& kv) : thr_(t), cfg_(cfg), kv_(kv) {}
+  engine(const engine&) = delete;
+  engine& operator=(const engine&) = delete;
 
   /// Runs the queries of `group` (already quantized and prepared) to completion and writes their
   /// outputs (value_dim floats each).
@@ -957,30 +1024,21 @@ class engine {
   Threshold thr_;
   const engine_config& cfg_;
   const kv_view& kv_;
-  std::vector<std::uint32_t> live_;   // (G, blocks of tile) live masks
-  std::vector<score_t> s_;            // (G, tile tokens) partial scores
-  std::vector<std::int32_t> s32_;     // (G, tile tokens) partial scores, fast path
-  std::vector<score_t> sigma_;        // (G, tile tokens) q . sign plane (sign-magnitude)
-  std::vector<score_t> kth_buf_;
-  std::vector<std::uint32_t> plane_masks_;
-  std::vector<std::int32_t> bmax_;    // (tile blocks) best live partial score per block, this round
-  struct active_block {
-    std::size_t index;  // in the tile
-    std::size_t block;  // in the cache
-  };
-  std::vector<active_block> act_;     // tile blocks with a live key, this round
-  struct survivor {
-    std::size_t token;
-    score_t score;
-  };
-  std::vector<survivor> surv_;        // one query's survivors of a tile
-  struct exact_key {
-    score_t score;
-    std::size_t slot;  // i * 32 + t in the tile
-    float x;           // c (score - M), as block_logits computes it
-  };
-  std::vector<exact_key> exact_;      // drop_smallest_exact's candidates
-  std::vector<std::uint32_t> drop_masks_;
+  using active_block = engine_scratch::active_block;
+  using survivor = engine_scratch::survivor;
+  using exact_key = engine_scratch::exact_key;
+  scratch_lease scratch_;  // the buffers below (engine_scratch explains them)
+  std::vector<std::uint32_t>& live_ = scratch_.get().live;
+  std::vector<score_t>& s_ = scratch_.get().s;
+  std::vector<std::int32_t>& s32_ = scratch_.get().s32;
+  std::vector<score_t>& sigma_ = scratch_.get().sigma;
+  std::vector<score_t>& kth_buf_ = scratch_.get().kth_buf;
+  std::vector<std::uint32_t>& plane_masks_ = scratch_.get().plane_masks;
+  std::vector<std::int32_t>& bmax_ = scratch_.get().bmax;
+  std::vector<active_block>& act_ = scratch_.get().act;
+  std::vector<survivor>& surv_ = scratch_.get().surv;
+  std::vector<exact_key>& exact_ = scratch_.get().exact;
+  std::vector<std::uint32_t>& drop_masks_ = scratch_.get().drop_masks;
   std::size_t first_ = 0;             // block map of the query being processed (query_state::first_block)
   std::size_t stride_ = 1;
   std::size_t chunk_ = 1;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "bitsieve/core/value_format.hpp"
+#include "bitsieve/detail/aligned_allocator.hpp"
 #include "bitsieve/kernel/detail/views.hpp"
 
 namespace bitsieve::detail {
@@ -119,9 +120,9 @@ class value_store {
   value_format format_;
   std::size_t dim_;
   std::size_t rows_ = 0;
-  std::vector<float> f32_;          // (rows, dim), f32
-  std::vector<std::uint16_t> f16_;  // (rows, dim), f16 bits
-  std::vector<std::int8_t> i8_;     // (rows, dim), i8
+  std::vector<float, aligned_allocator<float>> f32_;                  // (rows, dim), f32
+  std::vector<std::uint16_t, aligned_allocator<std::uint16_t>> f16_;  // (rows, dim), f16 bits
+  std::vector<std::int8_t, aligned_allocator<std::int8_t>> i8_;      // (rows, dim), i8
   std::vector<float> scales_;       // (rows), i8
 };
 
