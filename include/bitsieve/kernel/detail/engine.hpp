@@ -328,9 +328,14 @@ class scratch_lease {
 template <ThresholdPolicy Threshold>
 class engine {
  public:
-  engine(const Threshold& t, const engine_config& cfg, const kv_view& kv) : thr_(t), cfg_(cfg), kv_(kv) {}
+  engine(const Threshold& t, const engine_config& cfg, const kv_view& kv) : thr_(t), cfg_(cfg), kv_(kv) {
+    swap_buffers(scratch_.get());  // borrow the thread's buffers (their capacity) for this engine's life
+  }
+  ~engine() { swap_buffers(scratch_.get()); }
   engine(const engine&) = delete;
   engine& operator=(const engine&) = delete;
+  engine(engine&&) = delete;
+  engine& operator=(engine&&) = delete;
 
   /// Runs the queries of `group` (already quantized and prepared) to completion and writes their
   /// outputs (value_dim floats each).
@@ -1027,18 +1032,35 @@ class engine {
   using active_block = engine_scratch::active_block;
   using survivor = engine_scratch::survivor;
   using exact_key = engine_scratch::exact_key;
-  scratch_lease scratch_;  // the buffers below (engine_scratch explains them)
-  std::vector<std::uint32_t>& live_ = scratch_.get().live;
-  std::vector<score_t>& s_ = scratch_.get().s;
-  std::vector<std::int32_t>& s32_ = scratch_.get().s32;
-  std::vector<score_t>& sigma_ = scratch_.get().sigma;
-  std::vector<score_t>& kth_buf_ = scratch_.get().kth_buf;
-  std::vector<std::uint32_t>& plane_masks_ = scratch_.get().plane_masks;
-  std::vector<std::int32_t>& bmax_ = scratch_.get().bmax;
-  std::vector<active_block>& act_ = scratch_.get().act;
-  std::vector<survivor>& surv_ = scratch_.get().surv;
-  std::vector<exact_key>& exact_ = scratch_.get().exact;
-  std::vector<std::uint32_t>& drop_masks_ = scratch_.get().drop_masks;
+  // The buffers below are plain members (the hot loops index them directly); the constructor
+  // swaps them with the thread's engine_scratch and the destructor swaps them back, so their
+  // capacity survives between calls (engine_scratch explains why).
+  scratch_lease scratch_;
+  std::vector<std::uint32_t> live_;   // (G, blocks of tile) live masks
+  std::vector<score_t> s_;            // (G, tile tokens) partial scores
+  std::vector<std::int32_t> s32_;     // (G, tile tokens) partial scores, fast path
+  std::vector<score_t> sigma_;        // (G, tile tokens) q . sign plane (sign-magnitude)
+  std::vector<score_t> kth_buf_;
+  std::vector<std::uint32_t> plane_masks_;
+  std::vector<std::int32_t> bmax_;    // (tile blocks) best live partial score per block, this round
+  std::vector<active_block> act_;     // tile blocks with a live key, this round
+  std::vector<survivor> surv_;        // one query's survivors of a tile
+  std::vector<exact_key> exact_;      // drop_smallest_exact's candidates
+  std::vector<std::uint32_t> drop_masks_;
+
+  void swap_buffers(engine_scratch& s) noexcept {
+    live_.swap(s.live);
+    s_.swap(s.s);
+    s32_.swap(s.s32);
+    sigma_.swap(s.sigma);
+    kth_buf_.swap(s.kth_buf);
+    plane_masks_.swap(s.plane_masks);
+    bmax_.swap(s.bmax);
+    act_.swap(s.act);
+    surv_.swap(s.surv);
+    exact_.swap(s.exact);
+    drop_masks_.swap(s.drop_masks);
+  }
   std::size_t first_ = 0;             // block map of the query being processed (query_state::first_block)
   std::size_t stride_ = 1;
   std::size_t chunk_ = 1;
