@@ -161,7 +161,10 @@ inline constexpr float a1 = 0.6931471805599453F, a2 = 0.2402265069591007F, a3 = 
 /// polynomial for 2^f), summed in a fixed order (AVX2: eight float lanes of at most four terms
 /// each, then in double). Terms with x[t] <= tiny are left out (`clamp` false: the sum stays a
 /// lower bound) or counted as e^tiny (`clamp` true: the sum stays an upper bound).
-[[nodiscard]] inline double block_exp_sum(const float* x, std::uint32_t mask, float tiny, bool clamp = false) noexcept {
+/// Always inlined: at its call sites the compiler knows `clamp` and folds the branch, and gcc 12
+/// stopped inlining it on its own after unrelated growth of its callers (mass_budget on the real
+/// trace: 224.8 -> 219.1 instructions per key with the attribute).
+[[nodiscard]] [[gnu::always_inline]] inline double block_exp_sum(const float* x, std::uint32_t mask, float tiny, bool clamp = false) noexcept {
   using namespace exp_detail;  // NOLINT(google-build-using-namespace): local constants
 #if BITSIEVE_HAS_AVX2
   const __m256 tv = _mm256_set1_ps(tiny);
