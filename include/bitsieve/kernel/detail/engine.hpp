@@ -16,6 +16,7 @@
 #include <queue>
 #include <span>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "bitsieve/detail/fast_exp.hpp"
@@ -261,13 +262,9 @@ inline void merge_into(query_state& a, const query_state& b) {
   a.st += b.st;
 }
 
-/// The engine's working buffers (tile scores, live masks, lists). Each thread keeps one set whose
-/// capacity survives between calls, so a decode does not allocate its tile buffers anew (a tile of
-/// 65536 keys needs 256 KB of scores; allocated per call, glibc gives it fresh pages from mmap each
-/// time, and their page faults cost more than the decode itself on a virtual machine: 26 against
-/// 9.8 ns per key on llm_like 65536 with one tile, docs/bench.md). The memory is held until the
-/// thread exits: about 4 bytes per key of the largest tile a thread has run, plus lists.
-struct engine_scratch {
+/// The engine's working buffers (tile scores, live masks, lists); the engine derives from it, so
+/// its loops index them as plain members.
+struct engine_buffers {
   struct active_block {
     std::size_t index;  // in the tile
     std::size_t block;  // in the cache
@@ -281,18 +278,28 @@ struct engine_scratch {
     std::size_t slot;  // i * 32 + t in the tile
     float x;           // c (score - M), as block_logits computes it
   };
-  std::vector<std::uint32_t> live;   // (G, blocks of tile) live masks
-  std::vector<score_t> s;            // (G, tile tokens) partial scores
-  std::vector<std::int32_t> s32;     // (G, tile tokens) partial scores, fast path
-  std::vector<score_t> sigma;        // (G, tile tokens) q . sign plane (sign-magnitude)
-  std::vector<score_t> kth_buf;
-  std::vector<std::uint32_t> plane_masks;
-  std::vector<std::int32_t> bmax;    // (tile blocks) best live partial score per block, this round
-  std::vector<active_block> act;     // tile blocks with a live key, this round
-  std::vector<survivor> surv;        // one query's survivors of a tile
-  std::vector<exact_key> exact;      // drop_smallest_exact's candidates
-  std::vector<std::uint32_t> drop_masks;
-  bool busy = false;                 // an engine of this thread is using it
+  std::vector<std::uint32_t> live_;   // (G, blocks of tile) live masks
+  std::vector<score_t> s_;            // (G, tile tokens) partial scores
+  std::vector<std::int32_t> s32_;     // (G, tile tokens) partial scores, fast path
+  std::vector<score_t> sigma_;        // (G, tile tokens) q . sign plane (sign-magnitude)
+  std::vector<score_t> kth_buf_;
+  std::vector<std::uint32_t> plane_masks_;
+  std::vector<std::int32_t> bmax_;    // (tile blocks) best live partial score per block, this round
+  std::vector<active_block> act_;     // tile blocks with a live key, this round
+  std::vector<survivor> surv_;        // one query's survivors of a tile
+  std::vector<exact_key> exact_;      // drop_smallest_exact's candidates
+  std::vector<std::uint32_t> drop_masks_;
+};
+
+/// A thread's engine_buffers between calls. Each thread keeps one set whose capacity survives, so
+/// a decode does not allocate its tile buffers anew (a tile of 65536 keys needs 256 KB of scores;
+/// allocated per call, glibc gives it fresh pages from mmap each time, and their page faults cost
+/// more than the decode itself on a virtual machine: 26 against 9.8 ns per key on llm_like 65536
+/// with one tile, docs/bench.md). The memory is held until the thread exits: about 4 bytes per key
+/// of the largest tile a thread has run, plus lists.
+struct engine_scratch {
+  engine_buffers buffers;
+  bool busy = false;  // an engine of this thread is using it
 };
 
 /// The calling thread's engine_scratch while it is free; otherwise (an engine already alive on
@@ -326,12 +333,13 @@ class scratch_lease {
 };
 
 template <ThresholdPolicy Threshold>
-class engine {
+class engine : private engine_buffers {
  public:
   engine(const Threshold& t, const engine_config& cfg, const kv_view& kv) : thr_(t), cfg_(cfg), kv_(kv) {
-    swap_buffers(scratch_.get());  // borrow the thread's buffers (their capacity) for this engine's life
+    // borrow the thread's buffers (their capacity) for this engine's life
+    std::swap(static_cast<engine_buffers&>(*this), scratch_.get().buffers);
   }
-  ~engine() { swap_buffers(scratch_.get()); }
+  ~engine() { std::swap(static_cast<engine_buffers&>(*this), scratch_.get().buffers); }
   engine(const engine&) = delete;
   engine& operator=(const engine&) = delete;
   engine(engine&&) = delete;
@@ -1029,38 +1037,9 @@ class engine {
   Threshold thr_;
   const engine_config& cfg_;
   const kv_view& kv_;
-  using active_block = engine_scratch::active_block;
-  using survivor = engine_scratch::survivor;
-  using exact_key = engine_scratch::exact_key;
-  // The buffers below are plain members (the hot loops index them directly); the constructor
-  // swaps them with the thread's engine_scratch and the destructor swaps them back, so their
-  // capacity survives between calls (engine_scratch explains why).
+  // engine_buffers (the base) holds the tile buffers; the constructor swaps them with the thread's
+  // engine_scratch and the destructor swaps them back, so their capacity survives between calls.
   scratch_lease scratch_;
-  std::vector<std::uint32_t> live_;   // (G, blocks of tile) live masks
-  std::vector<score_t> s_;            // (G, tile tokens) partial scores
-  std::vector<std::int32_t> s32_;     // (G, tile tokens) partial scores, fast path
-  std::vector<score_t> sigma_;        // (G, tile tokens) q . sign plane (sign-magnitude)
-  std::vector<score_t> kth_buf_;
-  std::vector<std::uint32_t> plane_masks_;
-  std::vector<std::int32_t> bmax_;    // (tile blocks) best live partial score per block, this round
-  std::vector<active_block> act_;     // tile blocks with a live key, this round
-  std::vector<survivor> surv_;        // one query's survivors of a tile
-  std::vector<exact_key> exact_;      // drop_smallest_exact's candidates
-  std::vector<std::uint32_t> drop_masks_;
-
-  void swap_buffers(engine_scratch& s) noexcept {
-    live_.swap(s.live);
-    s_.swap(s.s);
-    s32_.swap(s.s32);
-    sigma_.swap(s.sigma);
-    kth_buf_.swap(s.kth_buf);
-    plane_masks_.swap(s.plane_masks);
-    bmax_.swap(s.bmax);
-    act_.swap(s.act);
-    surv_.swap(s.surv);
-    exact_.swap(s.exact);
-    drop_masks_.swap(s.drop_masks);
-  }
   std::size_t first_ = 0;             // block map of the query being processed (query_state::first_block)
   std::size_t stride_ = 1;
   std::size_t chunk_ = 1;
