@@ -16,7 +16,8 @@
 ///
 /// Counters: ns_per_token (wall time per decode / N), bytes_per_token (K and V bytes read per key:
 /// the kernel's own k_bytes_read + v_bytes_read for bitsieve, the stored bytes of K and V for the
-/// dense baselines), kept_fraction, planes_per_key (bitsieve), recall (probability mass of the
+/// dense baselines), kept_fraction, planes_per_key and block_planes_per_key (bitsieve; the second
+/// counts planes at 32-key block granularity, what its scorer runs), recall (probability mass of the
 /// kept keys under the exact double-precision attention of the float q and K), recall_q (the same
 /// under the exact softmax of the 12-bit quantized scores the kernel itself computes),
 /// mass_bound (bitsieve's certified bound on the dropped mass, mean per query), out_err (relative
@@ -75,6 +76,7 @@ struct measured {
   double touched_bytes = 0.0;  ///< bytes one decode reads (mean over the queries)
   double kept_fraction = 1.0;
   double planes_per_key = 0.0;
+  double block_planes_per_key = 0.0;  ///< planes read at 32-key block granularity (what the scorer runs)
   double recall = 1.0;
   double recall_q = 1.0;
   double mass_bound = 0.0;
@@ -212,6 +214,7 @@ struct bitsieve_fixture final : decode_fixture {
     m->touched_bytes = m->bytes_per_token * static_cast<double>(n);
     m->kept_fraction = total.kept_fraction();
     m->planes_per_key = total.mean_planes_per_key();
+    m->block_planes_per_key = total.block_planes_per_key();
     m->mass_bound = total.dropped_mass_bound_sum / nq;
     m->out_err = err / nq;
     m->recall = rec / nq;
@@ -309,6 +312,7 @@ void bm_decode(benchmark::State& state, const decode_case& c) {
   state.counters["out_err"] = m->out_err;
   if (f->is_bitsieve) {
     state.counters["planes_per_key"] = m->planes_per_key;
+    state.counters["block_planes_per_key"] = m->block_planes_per_key;
     state.counters["mass_bound"] = m->mass_bound;
   }
   state.counters["copies"] = static_cast<double>(copies);

@@ -256,6 +256,32 @@ def main():
     t.emit(["target", "measured (CPU time)" if cpu_mode else "measured (wall)", "goal", "status",
                 "same ratio in CPU time"], rows)
 
+    # What the decode speed targets need against two floors of this run: the memory floor (the
+    # bytes the kernel reads at stream/read) and the scorer floor (its block planes per key at the
+    # score benchmark's ns per token-plane, the plane scoring alone without decisions or values).
+    print(f"{h}decode targets against the floors of this run")
+    lim = []
+    for data, n, impl, base_impl, goal in (("llm_like", 65536, "bitsieve_lats", "dense_int8", 3.0),
+                                           ("llm_like", 65536, "bitsieve_lats", "dense_fp32_blas", 8.0),
+                                           ("llm_like", 65536, "bitsieve_lats_v8", "dense_int8", 3.0),
+                                           ("real", 8192, "bitsieve_mass", "dense_int8", 1.5),
+                                           ("real", 8192, "bitsieve_mass_v8", "dense_int8", 1.5)):
+        r = dec.get((data, n, "cold", 1, impl))
+        b = dec.get((data, n, "cold", 1, base_impl))
+        if not r or not b:
+            continue
+        need = b["ns_per_token"] / goal
+        mem = r["bytes_per_token"] / stream if stream else None
+        d = 128 if data == "llm_like" else 64
+        sc = score.get(("dispatch", d))
+        bp = r.get("block_planes_per_key")
+        scorer = bp * sc if bp and sc else None
+        lim.append([f"{data} {n} cold: {impl} {goal:g}x {base_impl}", fmt(r["ns_per_token"]), fmt(need),
+                    fmt(mem), fmt(scorer), fmt(mem + scorer) if mem and scorer else "-",
+                    fmt(b["ns_per_token"] / mem) + "x" if mem else "-"])
+    t.emit(["target", "ns/token", "needed", "memory floor", "scorer floor", "sum of floors",
+            "ratio at the memory floor"], lim)
+
 
 if __name__ == "__main__":
     main()
