@@ -4,7 +4,9 @@
 
 Prints: the machine context, stream/read, plane scoring, decode (ns per token, speedup over
 each dense baseline, bytes per token, effective GB/s and its fraction of stream/read, kept
-fraction, planes per key, recall), prefill, and the issue-5 targets with MET/MISSED.
+fraction, planes per key, recall), prefill, the issue-5 targets with MET/MISSED, and each decode
+speed target against two floors of the same run: the memory floor (bytes read at stream/read)
+and the scorer floor (block_planes_per_key x the score benchmark's ns per token-plane).
 Ratios are always taken between benchmarks of the same JSON file (one run, side by side).
 With --benchmark_repetitions=R each benchmark's fastest repetition is used (best of R).
 Standard library only.
