@@ -274,7 +274,7 @@ def main():
             continue
         need = b["ns_per_token"] / goal
         mem = r["bytes_per_token"] / stream if stream else None
-        d = 128 if data == "llm_like" else 64
+        d = 128 if data == "llm_like" else 64  # the data sets' head_dim (docs/bench.md, "Data")
         sc = score.get(("dispatch", d))
         bp = r.get("block_planes_per_key")
         scorer = bp * sc if bp and sc else None
